@@ -1,0 +1,1 @@
+"""Taawun: the platform on which technology cooperatives run themselves."""

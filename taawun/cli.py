@@ -1,0 +1,239 @@
+"""The `taawun` command.
+
+Every subcommand reads the database from DATABASE_URL (default: the SQLite
+file in var/). `ledger verify` needs no database at all: anyone can run it on
+an exported file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+EXIT_USAGE = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """Wrong arguments: one line saying why, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taawun.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    print(f"taawun: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def _manage(*argv: str) -> None:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["taawun manage", *argv])
+
+
+# --- subcommands ---------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    _setup()
+    _manage("collectstatic", "--noinput", "--verbosity", "0")
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = [
+        "gunicorn",
+        "taawun.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-" if args.access_log else "/dev/null",
+        "--timeout",
+        "60",
+    ]
+    run()
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    _setup()
+    extra = ["--batch"] if args.once else []
+    _manage("db_worker", *extra)
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    _setup()
+    _manage("migrate", "--noinput", "--verbosity", "1" if args.verbose else "0")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    _setup()
+    from taawun.membership.demo import load_demo
+
+    report = load_demo()
+    print(report)
+
+
+def cmd_createcoop(args: argparse.Namespace) -> None:
+    _setup()
+    from taawun.accounts.models import User
+    from taawun.errors import TaawunError
+    from taawun.membership import actions
+
+    founder = User.objects.filter(email__iexact=args.founder).first()
+    if founder is None:
+        _fail(f"no account with the email {args.founder}")
+    names = {k: v for k, v in (("en", args.name_en), ("ar", args.name_ar)) if v}
+    try:
+        coop = actions.create_cooperative(
+            founder=founder,
+            slug=args.slug,
+            names=names,
+            country=args.country,
+            currency=args.currency,
+            languages=args.languages.split(","),
+        )
+    except TaawunError as error:
+        _fail(str(error.message))
+    print(coop.slug)
+
+
+def cmd_coops(args: argparse.Namespace) -> None:
+    _setup()
+    from taawun.membership.models import Cooperative
+
+    coops = [
+        {"slug": c.slug, "names": c.names, "country": c.country, "currency": c.currency}
+        for c in Cooperative.objects.order_by("slug")
+    ]
+    if args.json:
+        print(json.dumps(coops, ensure_ascii=False, indent=2))
+        return
+    for c in coops:
+        names = " / ".join(c["names"][k] for k in sorted(c["names"]))
+        print(f"{c['slug']}\t{c['country']}\t{names}")
+
+
+def cmd_ledger_export(args: argparse.Namespace) -> None:
+    _setup()
+    from taawun.errors import TaawunError
+    from taawun.ledger.queries import export_lines
+    from taawun.membership.queries import get_cooperative
+
+    try:
+        coop = get_cooperative(args.coop)
+    except TaawunError as error:
+        _fail(str(error.message))
+    out = sys.stdout.buffer
+    for line in export_lines(str(coop.public_id)):
+        out.write(line)
+    out.flush()
+
+
+def cmd_ledger_verify(args: argparse.Namespace) -> None:
+    # No database: only the pure chain module and the translations.
+    from taawun.ledger.chain import verify_file
+
+    try:
+        result = verify_file(args.file, expected_head=args.head)
+    except OSError as error:
+        _fail(f"cannot read {args.file}: {error.strerror}")
+    if result.ok:
+        print(f"ok: {result.count} entries, head {result.head}")
+        return
+    reasons = {
+        "unreadable": "the line is not a JSON entry",
+        "not_canonical": "the line was changed (it is not in canonical form)",
+        "missing_field": "the entry lacks a field or a field has the wrong type",
+        "sequence": "the sequence number is out of order (an entry removed or moved)",
+        "coop": "the entry belongs to another cooperative's chain",
+        "prev": "the entry does not follow the one before it",
+        "hash": "the entry's content does not match its hash",
+        "head": "the file does not end at the expected head (entries missing at the end)",
+    }
+    print(
+        f"broken at entry {result.broken_seq}: {reasons.get(result.problem or '', result.problem)}",
+        file=sys.stderr,
+    )
+    raise SystemExit(1)
+
+
+def cmd_manage(args: argparse.Namespace) -> None:
+    _setup()
+    _manage(*args.rest)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="taawun", description="Run and administer a Taawun instance.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    p = sub.add_parser("serve", help="serve the web app and API with gunicorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1) * 2 + 1))
+    p.add_argument("--access-log", action="store_true", help="print each request")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run background tasks (email, deadlines)")
+    p.add_argument("--once", action="store_true", help="run what is queued, then stop")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("migrate", help="create or update the database tables")
+    p.add_argument("--verbose", action="store_true")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("demo", help="load the demo network (safe to run again)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("createcoop", help="found a cooperative")
+    p.add_argument("--slug", required=True)
+    p.add_argument("--name-en", default="")
+    p.add_argument("--name-ar", default="")
+    p.add_argument("--country", required=True, help="ISO 3166 code, e.g. EG")
+    p.add_argument("--currency", required=True, help="ISO 4217 code, e.g. EGP")
+    p.add_argument("--languages", default="ar,en", help="comma-separated: ar,en")
+    p.add_argument("--founder", required=True, help="email of the founding member's account")
+    p.set_defaults(func=cmd_createcoop)
+
+    p = sub.add_parser("coops", help="list the cooperatives on this instance")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_coops)
+
+    ledger = sub.add_parser("ledger", help="export or verify a transparency ledger")
+    lsub = ledger.add_subparsers(dest="ledger_command", required=True, parser_class=Parser)
+    p = lsub.add_parser("export", help="write a cooperative's ledger as JSONL to stdout")
+    p.add_argument("--coop", required=True, help="the cooperative's short name")
+    p.set_defaults(func=cmd_ledger_export)
+    p = lsub.add_parser("verify", help="check an exported ledger file (no database needed)")
+    p.add_argument("file")
+    p.add_argument("--head", help="the head hash published on the transparency page")
+    p.set_defaults(func=cmd_ledger_verify)
+
+    p = sub.add_parser("manage", help="run a Django management command", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "ledger" and args.ledger_command == "verify" and args.head is not None:
+        head: Any = args.head
+        if len(head) != 64 or any(ch not in "0123456789abcdef" for ch in head):
+            parser.error("--head must be 64 lowercase hexadecimal characters")
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""Django settings for Taawun.
+
+Everything that differs between a laptop and a server comes from the
+environment: DATABASE_URL, TAAWUN_SECRET_KEY, TAAWUN_DEBUG, TAAWUN_HTTPS,
+TAAWUN_ALLOWED_HOSTS, TAAWUN_EMAIL_URL-free SMTP settings (EMAIL_HOST...).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("TAAWUN_VAR", BASE_DIR.parent / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = _flag("TAAWUN_DEBUG", False)
+HTTPS = _flag("TAAWUN_HTTPS", False)
+
+
+def _secret_key() -> str:
+    """A stable key per installation: from the environment, else var/secret_key."""
+    if key := os.environ.get("TAAWUN_SECRET_KEY"):
+        return key
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = os.environ.get("TAAWUN_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+SITE_URL = os.environ.get("TAAWUN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
+    "taawun.accounts",
+    "taawun.ledger",
+    "taawun.membership",
+    "taawun.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "taawun.accounts.middleware.MemberLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "taawun.web.middleware.ErrorPageMiddleware",
+]
+
+ROOT_URLCONF = "taawun.urls"
+WSGI_APPLICATION = "taawun.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "taawun.web.context_processors.taawun",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+# SQLite in var/ by default: WAL so that readers never wait for the writer,
+# a busy timeout so that concurrent writers queue instead of failing, and
+# IMMEDIATE transactions so that a transaction takes the write lock when it
+# starts (a deferred one that upgrades later can fail with "database is
+# locked" no matter how long the timeout is).
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'taawun.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+    }
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts and security ------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if _flag("TAAWUN_FAST_HASHER"):
+    # Tests and benchmarks create thousands of accounts; Argon2 is kept for
+    # the accounts that sign in (it stays first for real installations).
+    PASSWORD_HASHERS.insert(0, "django.contrib.auth.hashers.MD5PasswordHasher")
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Emails are unique ignoring case by a database constraint on Lower(email),
+# which this check cannot see.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+
+# Repeated failed sign-ins: after AXES_FAILURE_LIMIT failures for one
+# account from one address, that pair is locked out for AXES_COOLOFF_TIME.
+AXES_FAILURE_LIMIT = int(os.environ.get("TAAWUN_SIGNIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_CALLABLE = "taawun.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_SSL_REDIRECT = True
+
+# --- Email ----------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get(
+    "TAAWUN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("TAAWUN_FROM_EMAIL", "Taawun <noreply@taawun.localhost>")
+
+# --- Background work --------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TAAWUN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+# --- Languages and time -----------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("ar", _("Arabic")), ("en", _("English"))]
+LANGUAGES_BIDI = ["ar"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_COOKIE_NAME = "taawun_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- Static files -------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("TAAWUN_LOG_LEVEL", "WARNING")},
+}
+
+# Taawun's own settings.
+TAAWUN_INVITATION_DAYS = 14
+TAAWUN_PAGE_SIZE = 50

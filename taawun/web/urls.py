@@ -1,0 +1,12 @@
+from django.urls import path
+
+from taawun.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
+    path("language/", views.set_language, name="set_language"),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from taawun.accounts import actions as accounts
+from taawun.errors import InvalidInput
+from taawun.membership import queries, rules
+from taawun.membership.models import Cooperative, Member
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        coops = Cooperative.objects.order_by("slug")[:12]
+        return render(request, "web/welcome.html", {"coops": coops})
+    rows: list[dict[str, Any]] = []
+    for member in queries.memberships_of(request.user):
+        powers = rules.powers_of(member)
+        rows.append(
+            {
+                "member": member,
+                "coop": member.cooperative,
+                "powers": powers,
+                "applications": queries.applications(member.cooperative).count()
+                if "admit" in powers
+                else 0,
+            }
+        )
+    waiting = sum(1 for r in rows if r["member"].status == Member.Status.APPLICANT)
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "rows": rows,
+            "waiting": waiting,
+            "to_review": sum(r["applications"] for r in rows),
+        },
+    )
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/about.html")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's switch (cookie, safe redirect), plus the member's saved preference."""
+    language = request.POST.get("language", "")
+    try:
+        accounts.set_language(request.user, language)
+    except InvalidInput:
+        nxt = request.POST.get("next", "/")
+        safe = url_has_allowed_host_and_scheme(nxt, {request.get_host()})
+        return HttpResponseRedirect(nxt if safe else "/")
+    return django_set_language(request)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """A trivial view: the load balancer's check, and the benchmark's floor."""
+    return HttpResponse(_("ok"), content_type="text/plain; charset=utf-8")
