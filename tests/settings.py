@@ -17,3 +17,4 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SITE_URL = "http://testserver"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise looks here even when finders serve

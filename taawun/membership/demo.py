@@ -104,6 +104,7 @@ def load_demo() -> str:
             founder = _person(people[0][0], people[0][1], lang)
             bylaws = default_bylaws()
             bylaws["share_par_value"] = {"EGP": "100.00", "TND": "20.000"}.get(currency, "10.00")
+            bylaws["probation_days"] = probation
             coop = actions.create_cooperative(
                 founder=founder,
                 slug=slug,
@@ -124,15 +125,20 @@ def load_demo() -> str:
                     statement="I would like to take part.",
                 )
                 members.append(actions.admit_member(applied, by=founder))
+            # Where the bylaws set a probation, the older members have passed it.
+            members = [
+                actions.change_member_status(m, by=founder, to="active") if probation else m
+                for m in members[:-2]
+            ] + members[-2:]
             # Hand the offices on, as a founding meeting would.
             actions.set_offices(members[0], by=founder, offices=["secretary", "board"])
             actions.set_offices(members[1], by=founder, offices=["treasurer"])
             actions.set_offices(members[2], by=founder, offices=["board"])
             actions.set_offices(coop.members.get(user=founder), by=founder, offices=["board"])
             secretary = members[0].user
-            if probation:
-                amended = dict(coop.bylaws, probation_days=probation)
-                actions.amend_bylaws(by=founder, coop=coop, bylaws=amended)
+            actions.amend_bylaws(
+                by=founder, coop=coop, bylaws=dict(coop.bylaws, quorum_percent="40")
+            )
             actions.change_member_status(
                 members[-1], by=secretary, to="suspended", reason="Dues unpaid for a year."
             )

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -673,3 +674,11 @@ def test_verification_stops_reading_at_the_first_problem() -> None:
     result = verify_lines(lines())
     assert (result.broken_seq, result.problem) == (4, "unreadable")
     assert read == 4
+
+
+def test_the_worked_example_in_the_docs_is_the_pinned_chain() -> None:
+    # Keeps docs/ledger.md from drifting away from the format it documents.
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ledger.md").read_text("utf-8")
+    for line in lines_of(KAT_EXPORT):
+        assert line.decode("utf-8").rstrip("\n") in doc
+    assert KAT_HASH_1 in doc and KAT_HASH_2 in doc
