@@ -7,7 +7,7 @@ import tempfile
 os.environ.setdefault("TAAWUN_VAR", tempfile.mkdtemp(prefix="taawun-test-"))
 
 from taawun.settings import *  # noqa: F403
-from taawun.settings import PASSWORD_HASHERS, STORAGES
+from taawun.settings import PASSWORD_HASHERS, STATIC_ROOT, STORAGES
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
