@@ -67,7 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     _setup()
-    extra = ["--batch"] if args.once else []
+    extra = ["--batch", "--no-startup-delay"] if args.once else []
     _manage("db_worker", *extra)
 
 

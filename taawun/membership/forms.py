@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from taawun.currencies import MINOR_UNITS
-from taawun.membership.bylaws import THRESHOLDS, threshold_labels
+from taawun.membership.bylaws import POWERS, THRESHOLDS, power_labels, threshold_labels
 from taawun.membership.models import Cooperative, Member, localised
 from taawun.web.forms import set_choices
 
@@ -143,3 +143,49 @@ class BylawsForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = threshold_labels()
         set_choices(self, "threshold", [(t, labels[t]) for t in THRESHOLDS])
+
+
+class ClassRowForm(forms.Form):
+    """One membership class; a row left without a code is ignored."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=30,
+        required=False,
+        help_text=_("Lowercase letters, digits or _, e.g. worker."),
+    )
+    name_en = forms.CharField(label=_("Name in English"), max_length=100, required=False)
+    name_ar = forms.CharField(label=_("Name in Arabic"), max_length=100, required=False)
+    may_vote = forms.BooleanField(label=_("Members of this class may vote"), required=False)
+    min_shares = forms.IntegerField(
+        label=_("Minimum shares"), min_value=0, max_value=1_000_000, required=False
+    )
+
+
+class OfficeRowForm(forms.Form):
+    """One office and its powers; a row left without a code is ignored."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=30,
+        required=False,
+        help_text=_("Lowercase letters, digits or _, e.g. secretary."),
+    )
+    name_en = forms.CharField(label=_("Name in English"), max_length=100, required=False)
+    name_ar = forms.CharField(label=_("Name in Arabic"), max_length=100, required=False)
+    powers = forms.MultipleChoiceField(
+        label=_("Powers"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = power_labels()
+        set_choices(self, "powers", [(p, labels[p]) for p in POWERS])
+
+
+ClassFormSet = forms.formset_factory(ClassRowForm, extra=1, can_delete=True, max_num=30)
+OfficeFormSet = forms.formset_factory(OfficeRowForm, extra=1, can_delete=True, max_num=30)
+
+
+def names_of(row: dict[str, Any]) -> dict[str, str]:
+    return {lang: row[f"name_{lang}"] for lang in ("en", "ar") if row.get(f"name_{lang}")}

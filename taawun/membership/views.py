@@ -13,10 +13,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from taawun.accounts.rules import signed_in
-from taawun.errors import NotFound
+from taawun.errors import NotFound, TaawunError
 from taawun.ledger import queries as ledger_queries
 from taawun.membership import actions, queries, rules
 from taawun.membership.bylaws import power_labels, threshold_labels
@@ -24,13 +23,16 @@ from taawun.membership.forms import (
     AcceptInvitationForm,
     ApplyForm,
     BylawsForm,
+    ClassFormSet,
     CooperativeForm,
     DecisionForm,
     InviteForm,
+    OfficeFormSet,
     OfficesForm,
     StatusForm,
+    names_of,
 )
-from taawun.membership.models import Cooperative, localised
+from taawun.membership.models import Cooperative, Member, localised
 from taawun.web.forms import run_action
 
 
@@ -194,15 +196,17 @@ def member_detail(request: HttpRequest, slug: str, member_id: int) -> HttpRespon
     )
 
 
-@require_POST
 def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Leaving is serious: a page says what it means, and a button confirms."""
     coop = queries.get_cooperative(slug)
     member = rules.membership_of(request.user, coop)
-    if member is None:
+    if member is None or member.status in (Member.Status.WITHDRAWN, Member.Status.REJECTED):
         raise NotFound(_("You are not a member of this cooperative."))
-    actions.withdraw_membership(member, by=signed_in(request))
-    messages.success(request, _("Your membership has ended."))
-    return redirect("web:home")
+    if request.method == "POST":
+        actions.withdraw_membership(member, by=signed_in(request))
+        messages.success(request, _("Your membership has ended."))
+        return redirect("web:home")
+    return render(request, "membership/withdraw.html", {"coop": coop, "me": member})
 
 
 def register(request: HttpRequest, slug: str) -> HttpResponse:
@@ -448,3 +452,87 @@ def ledger_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{coop.slug}-ledger.jsonl"'
     return response
+
+
+def bylaws_classes(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit the membership classes; the bylaws are then checked as a whole."""
+    coop = queries.get_cooperative(slug)
+    rules.access_officer(request.user, coop, "amend_bylaws")
+    initial = [
+        {
+            "code": c["code"],
+            "name_en": c["names"].get("en", ""),
+            "name_ar": c["names"].get("ar", ""),
+            "may_vote": c["may_vote"],
+            "min_shares": c["min_shares"],
+        }
+        for c in coop.bylaws["membership_classes"]
+    ]
+    formset = ClassFormSet(request.POST or None, initial=initial, prefix="classes")
+    if request.method == "POST" and formset.is_valid():
+        rows = [
+            {
+                "code": row["code"].strip(),
+                "names": names_of(row),
+                "may_vote": bool(row["may_vote"]),
+                "min_shares": row["min_shares"] or 0,
+            }
+            for row in formset.cleaned_data
+            if row and row.get("code") and not row.get("DELETE")
+        ]
+        doc = dict(coop.bylaws, membership_classes=rows)
+        if _amend(request, formset, coop, doc):
+            return redirect("membership:bylaws", slug)
+    return render(
+        request,
+        "membership/bylaws_rows.html",
+        {
+            "coop": coop,
+            "formset": formset,
+            "title": _("Membership classes"),
+        },
+    )
+
+
+def bylaws_offices(request: HttpRequest, slug: str) -> HttpResponse:
+    """Edit the offices and the powers the bylaws give each."""
+    coop = queries.get_cooperative(slug)
+    rules.access_officer(request.user, coop, "amend_bylaws")
+    initial = [
+        {
+            "code": o["code"],
+            "name_en": o["names"].get("en", ""),
+            "name_ar": o["names"].get("ar", ""),
+            "powers": o["powers"],
+        }
+        for o in coop.bylaws["offices"]
+    ]
+    formset = OfficeFormSet(request.POST or None, initial=initial, prefix="offices")
+    if request.method == "POST" and formset.is_valid():
+        rows = [
+            {"code": row["code"].strip(), "names": names_of(row), "powers": row["powers"]}
+            for row in formset.cleaned_data
+            if row and row.get("code") and not row.get("DELETE")
+        ]
+        doc = dict(coop.bylaws, offices=rows)
+        if _amend(request, formset, coop, doc):
+            return redirect("membership:bylaws", slug)
+    return render(
+        request,
+        "membership/bylaws_rows.html",
+        {
+            "coop": coop,
+            "formset": formset,
+            "title": _("Offices and their powers"),
+        },
+    )
+
+
+def _amend(request: HttpRequest, formset: Any, coop: Cooperative, doc: dict[str, Any]) -> bool:
+    try:
+        actions.amend_bylaws(by=signed_in(request), coop=coop, bylaws=doc)
+    except TaawunError as error:
+        formset.problem = str(error.message)
+        return False
+    messages.success(request, _("The bylaws settings were changed and recorded in the ledger."))
+    return True

@@ -240,3 +240,111 @@ def test_leaving_a_cooperative(client, coop):
     client.post(reverse("membership:withdraw", args=[coop.slug]))
     member.refresh_from_db()
     assert member.status == "withdrawn"
+
+
+def classes_post(coop, rows):  # type: ignore[no-untyped-def]
+    """The form as the page posts it: the existing classes first, then new rows."""
+    data = {
+        "classes-TOTAL_FORMS": str(len(rows)),
+        "classes-INITIAL_FORMS": str(len(coop.bylaws["membership_classes"])),
+        "classes-MIN_NUM_FORMS": "0",
+        "classes-MAX_NUM_FORMS": "30",
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"classes-{i}-{key}"] = value
+    return data
+
+
+def test_the_board_adds_a_membership_class_in_both_languages(client, coop, founder):
+    client.force_login(founder)
+    url = reverse("membership:bylaws_classes", args=[coop.slug])
+    page = client.get(url)
+    assert page.status_code == 200
+    rows = [
+        {
+            "code": c["code"],
+            "name_en": c["names"]["en"],
+            "name_ar": c["names"]["ar"],
+            "may_vote": "on" if c["may_vote"] else "",
+            "min_shares": str(c["min_shares"]),
+        }
+        for c in coop.bylaws["membership_classes"]
+    ]
+    rows.append(
+        {
+            "code": "investor",
+            "name_en": "Investor member",
+            "name_ar": "عضو مستثمر",
+            "min_shares": "10",
+        }
+    )
+    assert client.post(url, classes_post(coop, rows)).status_code == 302
+    coop.refresh_from_db()
+    investor = coop.membership_class("investor")
+    assert investor == {
+        "code": "investor",
+        "may_vote": False,
+        "min_shares": 10,
+        "names": {"en": "Investor member", "ar": "عضو مستثمر"},
+    }
+
+
+def test_removing_a_class_that_members_hold_shows_why_and_changes_nothing(client, coop, founder):
+    client.force_login(founder)
+    before = dict(coop.bylaws)
+    rows = [
+        {
+            "code": c["code"],
+            "name_en": c["names"]["en"],
+            "min_shares": str(c["min_shares"]),
+            "DELETE": "on" if c["code"] == "worker" else "",
+        }
+        for c in coop.bylaws["membership_classes"]
+    ]
+    page = client.post(
+        reverse("membership:bylaws_classes", args=[coop.slug]), classes_post(coop, rows)
+    )
+    assert page.status_code == 200
+    assert "worker" in page.content.decode()  # the founder's class, still held
+    coop.refresh_from_db()
+    assert coop.bylaws == before
+
+
+def test_the_board_gives_an_office_a_new_power(client, coop, founder):
+    client.force_login(founder)
+    url = reverse("membership:bylaws_offices", args=[coop.slug])
+    data = {
+        "offices-TOTAL_FORMS": "3",
+        "offices-INITIAL_FORMS": "3",
+        "offices-MIN_NUM_FORMS": "0",
+        "offices-MAX_NUM_FORMS": "30",
+    }
+    for i, office in enumerate(coop.bylaws["offices"]):
+        data[f"offices-{i}-code"] = office["code"]
+        data[f"offices-{i}-name_en"] = office["names"]["en"]
+        powers = office["powers"] + (["invite"] if office["code"] == "treasurer" else [])
+        data[f"offices-{i}-powers"] = powers
+    assert client.post(url, data).status_code == 302
+    coop.refresh_from_db()
+    assert coop.office("treasurer")["powers"] == ["invite", "keep_register"]
+
+
+def test_only_the_holders_of_the_amending_power_edit_classes_and_offices(client, coop):
+    secretary = factories.member(coop, offices=["secretary"])
+    client.force_login(secretary.user)
+    assert client.get(reverse("membership:bylaws_classes", args=[coop.slug])).status_code == 403
+    assert client.get(reverse("membership:bylaws_offices", args=[coop.slug])).status_code == 403
+
+
+def test_leaving_asks_for_confirmation_first(client, coop):
+    member = factories.member(coop)
+    client.force_login(member.user)
+    url = reverse("membership:withdraw", args=[coop.slug])
+    assert client.get(url).status_code == 200
+    member.refresh_from_db()
+    assert member.status == "active"
+    client.post(url)
+    member.refresh_from_db()
+    assert member.status == "withdrawn"
+    assert client.get(url).status_code == 404
