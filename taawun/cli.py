@@ -25,10 +25,27 @@ class Parser(argparse.ArgumentParser):
 
 
 def _setup() -> None:
+    """Configure Django (this opens no database connection) and speak the
+    language of the person at the terminal (LC_ALL / LC_MESSAGES / LANG)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taawun.settings")
     import django
 
     django.setup()
+    from django.utils import translation
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value[:2] in ("ar", "en"):
+            translation.activate(value[:2])
+            break
+    else:
+        translation.activate("en")
+
+
+def _(message: str) -> str:
+    from django.utils.translation import gettext
+
+    return gettext(message)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -92,7 +109,7 @@ def cmd_createcoop(args: argparse.Namespace) -> None:
 
     founder = User.objects.filter(email__iexact=args.founder).first()
     if founder is None:
-        _fail(f"no account with the email {args.founder}")
+        _fail(_("No account has the email %(email)s.") % {"email": args.founder})
     names = {k: v for k, v in (("en", args.name_en), ("ar", args.name_ar)) if v}
     try:
         coop = actions.create_cooperative(
@@ -141,28 +158,39 @@ def cmd_ledger_export(args: argparse.Namespace) -> None:
 
 
 def cmd_ledger_verify(args: argparse.Namespace) -> None:
-    # No database: only the pure chain module and the translations.
+    # No database is opened: only the pure chain module and the translations.
+    _setup()
+    from django.utils.translation import ngettext
+
     from taawun.ledger.chain import verify_file
 
     try:
         result = verify_file(args.file, expected_head=args.head)
     except OSError as error:
-        _fail(f"cannot read {args.file}: {error.strerror}")
+        _fail(_("Cannot read %(file)s: %(reason)s") % {"file": args.file, "reason": error.strerror})
     if result.ok:
-        print(f"ok: {result.count} entries, head {result.head}")
+        print(
+            ngettext(
+                "ok: %(count)d entry, head %(head)s",
+                "ok: %(count)d entries, head %(head)s",
+                result.count,
+            )
+            % {"count": result.count, "head": result.head}
+        )
         return
     reasons = {
-        "unreadable": "the line is not a JSON entry",
-        "not_canonical": "the line was changed (it is not in canonical form)",
-        "missing_field": "the entry lacks a field or a field has the wrong type",
-        "sequence": "the sequence number is out of order (an entry removed or moved)",
-        "coop": "the entry belongs to another cooperative's chain",
-        "prev": "the entry does not follow the one before it",
-        "hash": "the entry's content does not match its hash",
-        "head": "the file does not end at the expected head (entries missing at the end)",
+        "unreadable": _("the line is not a JSON entry"),
+        "not_canonical": _("the line was changed (it is not in canonical form)"),
+        "missing_field": _("the entry lacks a field or a field has the wrong type"),
+        "sequence": _("the sequence number is out of order (an entry removed or moved)"),
+        "coop": _("the entry belongs to another cooperative's chain"),
+        "prev": _("the entry does not follow the one before it"),
+        "hash": _("the entry's content does not match its hash"),
+        "head": _("the file does not end at the expected head (entries missing at the end)"),
     }
+    reason = reasons.get(result.problem or "", result.problem or "")
     print(
-        f"broken at entry {result.broken_seq}: {reasons.get(result.problem or '', result.problem)}",
+        _("broken at entry %(seq)s: %(reason)s") % {"seq": result.broken_seq, "reason": reason},
         file=sys.stderr,
     )
     raise SystemExit(1)
