@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -77,3 +78,12 @@ def get_member(coop: Cooperative, member_id: int) -> Member:
     if member is None:
         raise NotFound(_("There is no such member in this cooperative."))
     return member
+
+
+def attach_cooperative(members: Iterable[Member], coop: Cooperative) -> list[Member]:
+    """Rows of one cooperative share its object, so that showing each row's
+    class and office names (from the bylaws) costs no query per row."""
+    rows = list(members)
+    for member in rows:
+        member.cooperative = coop
+    return rows

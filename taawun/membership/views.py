@@ -130,6 +130,7 @@ def directory(request: HttpRequest, slug: str) -> HttpResponse:
     search = request.GET.get("q", "")
     members = queries.directory(coop, search)
     page = _page(request, members)
+    page.object_list = queries.attach_cooperative(page.object_list, coop)
     return render(
         request,
         "membership/directory.html",
@@ -213,6 +214,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     coop = queries.get_cooperative(slug)
     rules.access_officer(request.user, coop, "keep_register")
     page = _page(request, queries.register(coop))
+    page.object_list = queries.attach_cooperative(page.object_list, coop)
     return render(request, "membership/register.html", {"coop": coop, "page": page})
 
 
@@ -273,7 +275,7 @@ def applications(request: HttpRequest, slug: str) -> HttpResponse:
         "membership/applications.html",
         {
             "coop": coop,
-            "applications": queries.applications(coop),
+            "applications": queries.attach_cooperative(queries.applications(coop), coop),
         },
     )
 

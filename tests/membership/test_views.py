@@ -6,6 +6,8 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from taawun.accounts.models import User
@@ -348,3 +350,22 @@ def test_leaving_asks_for_confirmation_first(client, coop):
     member.refresh_from_db()
     assert member.status == "withdrawn"
     assert client.get(url).status_code == 404
+
+
+def test_the_directory_and_register_cost_the_same_queries_for_many_members(client, coop, founder):
+    client.force_login(founder)
+    factories.member(coop)
+    urls = [
+        reverse("membership:directory", args=[coop.slug]),
+        reverse("membership:register", args=[coop.slug]),
+    ]
+
+    def cost(url):  # type: ignore[no-untyped-def]
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    few = [cost(url) for url in urls]
+    for _ in range(30):
+        factories.member(coop, membership_class="user")
+    assert [cost(url) for url in urls] == few
