@@ -19,6 +19,7 @@ from taawun.api.schemas import (
     InvitationOut,
     InviteIn,
     MemberOut,
+    MeOut,
     OfficesIn,
     ReasonIn,
     RegisterEntryOut,
@@ -85,6 +86,29 @@ def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str,
         raise NotSignedIn(_("The email or password is not right."))
     _token, secret = accounts.create_api_token(user, payload.name)
     return 201, {"token": secret, "name": payload.name}
+
+
+@router.get("/me", response={200: MeOut, **ERRORS})
+def me(request: HttpRequest) -> dict[str, Any]:
+    """Who the token or session belongs to, and their memberships."""
+    user = signed_in(request)
+    return {
+        "email": user.email,
+        "name": user.name,
+        "language": user.language,
+        "memberships": [
+            {
+                "coop": m.cooperative.slug,
+                "id": m.pk,
+                "number": m.number,
+                "status": m.status,
+                "membership_class": m.membership_class,
+                "offices": m.offices,
+                "powers": sorted(rules.powers_of(m)),
+            }
+            for m in queries.memberships_of(user)
+        ],
+    }
 
 
 @router.get("/coops", auth=None, response=list[CoopOut])

@@ -117,3 +117,20 @@ class TokenIn(Schema):
 class TokenOut(Schema):
     token: str
     name: str
+
+
+class MembershipOut(Schema):
+    coop: str
+    id: int
+    number: int | None
+    status: str
+    membership_class: str
+    offices: list[str]
+    powers: list[str]
+
+
+class MeOut(Schema):
+    email: str
+    name: str
+    language: str
+    memberships: list[MembershipOut]
