@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "taawun.accounts",
     "taawun.ledger",
     "taawun.membership",
+    "taawun.governance",
     "taawun.web",
 ]
 

@@ -91,6 +91,11 @@ def default_bylaws() -> dict[str, Any]:
         "share_par_value": "10.00",
         "probation_days": 0,
         "admission": "officers",
+        # Governance: the shortest a poll may run, how many proxies one member
+        # may hold (0: none), and each class's vote weight ({}: one member, one vote).
+        "min_voting_hours": 24,
+        "proxy_limit": 0,
+        "vote_weights": {},
     }
 
 
@@ -214,6 +219,25 @@ def validate_bylaws(doc: Any, *, currency_places: int = 2) -> dict[str, Any]:
             _("Admission is by officers, so some office must hold the power to admit.")
         )
 
+    hours = doc["min_voting_hours"]
+    if isinstance(hours, bool) or not isinstance(hours, int) or not 0 <= hours <= 24 * 90:
+        raise InvalidInput(_("The minimum voting period must be from 0 to 2,160 hours."))
+    proxies = doc["proxy_limit"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 10:
+        raise InvalidInput(_("A member may hold from 0 to 10 proxies."))
+    weights = doc["vote_weights"]
+    class_codes = {c["code"] for c in norm_classes}
+    if not isinstance(weights, dict) or any(
+        code not in class_codes
+        or isinstance(w, bool)
+        or not isinstance(w, int)
+        or not 0 <= w <= 1000
+        for code, w in weights.items()
+    ):
+        raise InvalidInput(
+            _("Vote weights must name membership classes and be whole numbers from 0 to 1,000.")
+        )
+
     return {
         "membership_classes": norm_classes,
         "offices": norm_offices,
@@ -230,6 +254,9 @@ def validate_bylaws(doc: Any, *, currency_places: int = 2) -> dict[str, Any]:
         ),
         "probation_days": probation,
         "admission": doc["admission"],
+        "min_voting_hours": hours,
+        "proxy_limit": proxies,
+        "vote_weights": {code: weights[code] for code in sorted(weights)},
     }
 
 

@@ -130,6 +130,12 @@ class BylawsForm(forms.Form):
     probation_days = forms.IntegerField(
         label=_("Probation period (days, 0 for none)"), min_value=0, max_value=730
     )
+    min_voting_hours = forms.IntegerField(
+        label=_("Shortest voting period (hours)"), min_value=0, max_value=2160
+    )
+    proxy_limit = forms.IntegerField(
+        label=_("Proxies one member may hold (0 for none)"), min_value=0, max_value=10
+    )
     admission = forms.ChoiceField(
         label=_("Who admits new members"),
         widget=forms.RadioSelect,
@@ -159,6 +165,13 @@ class ClassRowForm(forms.Form):
     may_vote = forms.BooleanField(label=_("Members of this class may vote"), required=False)
     min_shares = forms.IntegerField(
         label=_("Minimum shares"), min_value=0, max_value=1_000_000, required=False
+    )
+    vote_weight = forms.IntegerField(
+        label=_("Vote weight"),
+        min_value=0,
+        max_value=1000,
+        required=False,
+        help_text=_("1 for one member, one vote; other weights for multi-stakeholder bylaws."),
     )
 
 

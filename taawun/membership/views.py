@@ -402,6 +402,8 @@ def bylaws(request: HttpRequest, slug: str) -> HttpResponse:
                     "share_par_value": str(data["share_par_value"]),
                     "probation_days": data["probation_days"],
                     "admission": data["admission"],
+                    "min_voting_hours": data["min_voting_hours"],
+                    "proxy_limit": data["proxy_limit"],
                 }
             )
             if run_action(
@@ -422,7 +424,10 @@ def bylaws(request: HttpRequest, slug: str) -> HttpResponse:
             "doc": doc,
             "form": form,
             "threshold": threshold_labels()[doc["threshold"]],
-            "classes": [(localised(c["names"]), c) for c in doc["membership_classes"]],
+            "classes": [
+                (localised(c["names"]), c, doc["vote_weights"].get(c["code"], 1))
+                for c in doc["membership_classes"]
+            ],
             "offices": [
                 (localised(o["names"]), [labels[p] for p in o["powers"]]) for o in doc["offices"]
             ],
@@ -467,11 +472,15 @@ def bylaws_classes(request: HttpRequest, slug: str) -> HttpResponse:
             "name_ar": c["names"].get("ar", ""),
             "may_vote": c["may_vote"],
             "min_shares": c["min_shares"],
+            "vote_weight": coop.bylaws["vote_weights"].get(c["code"], 1),
         }
         for c in coop.bylaws["membership_classes"]
     ]
     formset = ClassFormSet(request.POST or None, initial=initial, prefix="classes")
     if request.method == "POST" and formset.is_valid():
+        kept = [
+            row for row in formset.cleaned_data if row and row.get("code") and not row.get("DELETE")
+        ]
         rows = [
             {
                 "code": row["code"].strip(),
@@ -479,10 +488,15 @@ def bylaws_classes(request: HttpRequest, slug: str) -> HttpResponse:
                 "may_vote": bool(row["may_vote"]),
                 "min_shares": row["min_shares"] or 0,
             }
-            for row in formset.cleaned_data
-            if row and row.get("code") and not row.get("DELETE")
+            for row in kept
         ]
-        doc = dict(coop.bylaws, membership_classes=rows)
+        # Weight 1 is the default (one member, one vote), so only others are written.
+        weights = {
+            row["code"].strip(): row["vote_weight"]
+            for row in kept
+            if row.get("vote_weight") not in (None, 1)
+        }
+        doc = dict(coop.bylaws, membership_classes=rows, vote_weights=weights)
         if _amend(request, formset, coop, doc):
             return redirect("membership:bylaws", slug)
     return render(

@@ -36,6 +36,10 @@ def test_default_bylaws_are_valid_and_keep_their_meaning():
         ({"share_par_value": "10.001"}, "decimal places"),
         ({"membership_classes": []}, "at least one membership class"),
         ({"offices": []}, "at least one office"),
+        ({"min_voting_hours": 10_000}, "voting period"),
+        ({"proxy_limit": 11}, "proxies"),
+        ({"vote_weights": {"emperor": 2}}, "Vote weights"),
+        ({"vote_weights": {"worker": -1}}, "Vote weights"),
     ],
 )
 def test_a_bad_setting_is_refused_with_its_reason(changes, fragment):

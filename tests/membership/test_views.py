@@ -177,10 +177,13 @@ def test_the_board_amends_the_bylaws_on_the_bylaws_page(client, coop, founder):
         "share_par_value": "25.00",
         "probation_days": "30",
         "admission": "officers",
+        "min_voting_hours": "48",
+        "proxy_limit": "1",
     }
     assert client.post(url, data).status_code == 302
     coop.refresh_from_db()
     assert coop.bylaws["threshold"] == "two_thirds" and coop.bylaws["probation_days"] == 30
+    assert (coop.bylaws["min_voting_hours"], coop.bylaws["proxy_limit"]) == (48, 1)
     bad = client.post(url, dict(data, share_par_value="1.234"))
     assert bad.status_code == 200 and bad.context["form"].errors
     coop.refresh_from_db()
@@ -270,6 +273,7 @@ def test_the_board_adds_a_membership_class_in_both_languages(client, coop, found
             "name_ar": c["names"]["ar"],
             "may_vote": "on" if c["may_vote"] else "",
             "min_shares": str(c["min_shares"]),
+            "vote_weight": "2" if c["code"] == "worker" else "1",
         }
         for c in coop.bylaws["membership_classes"]
     ]
@@ -290,6 +294,7 @@ def test_the_board_adds_a_membership_class_in_both_languages(client, coop, found
         "min_shares": 10,
         "names": {"en": "Investor member", "ar": "عضو مستثمر"},
     }
+    assert coop.bylaws["vote_weights"] == {"worker": 2}
 
 
 def test_removing_a_class_that_members_hold_shows_why_and_changes_nothing(client, coop, founder):
