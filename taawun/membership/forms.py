@@ -120,7 +120,7 @@ class OfficesForm(forms.Form):
 
 class BylawsForm(forms.Form):
     quorum_percent = forms.DecimalField(
-        label=_("Default quorum (% of the voter roll)"),
+        label=_("Default quorum (percentage of the voter roll)"),
         min_value=0,
         max_value=100,
         decimal_places=2,
