@@ -254,6 +254,11 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["manage"]:
+        # Everything after `manage` is Django's, options included (--help).
+        cmd_manage(argparse.Namespace(rest=argv[1:]))
+        return
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "ledger" and args.ledger_command == "verify" and args.head is not None:

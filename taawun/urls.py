@@ -1,10 +1,11 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from taawun.api.api import api
+from taawun.api.api import api, not_found
 
 urlpatterns = [
     path("", include("taawun.web.urls")),
     path("", include("taawun.membership.urls")),
     path("accounts/", include("taawun.accounts.urls")),
     path("api/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", not_found),
 ]

@@ -6,7 +6,7 @@ JSON: {"code": stable, "message": translated, "field": optional}.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -65,5 +65,16 @@ def not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRes
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        # django-ninja's only 400: a body it could not parse as JSON.
+        return _error(request, 422, "invalid", _("The request body is not valid JSON."))
     codes = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}
     return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other address under /api/ answers in JSON too."""
+    return JsonResponse(
+        {"code": "not_found", "message": _("There is no such API endpoint."), "field": None},
+        status=404,
+    )

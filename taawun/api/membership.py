@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Body, Router, Status
 
 from taawun.accounts import actions as accounts
 from taawun.accounts.rules import signed_in
@@ -79,13 +79,13 @@ def _application_out(m: Member) -> dict[str, Any]:
 
 
 @router.post("/tokens", auth=None, response={201: TokenOut, **ERRORS})
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, str]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, str]]:
     """Exchange an email and password for an API token (shown once)."""
     user = authenticate(request, username=payload.email, password=payload.password)
     if user is None:
         raise NotSignedIn(_("The email or password is not right."))
     _token, secret = accounts.create_api_token(user, payload.name)
-    return 201, {"token": secret, "name": payload.name}
+    return Status(201, {"token": secret, "name": payload.name})
 
 
 @router.get("/me", response={200: MeOut, **ERRORS})
@@ -117,7 +117,7 @@ def list_coops(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/coops", response={201: CoopOut, **ERRORS})
-def create_coop(request: HttpRequest, payload: CoopIn) -> tuple[int, dict[str, Any]]:
+def create_coop(request: HttpRequest, payload: CoopIn) -> Status[dict[str, Any]]:
     coop = actions.create_cooperative(
         founder=signed_in(request),
         slug=payload.slug,
@@ -127,7 +127,7 @@ def create_coop(request: HttpRequest, payload: CoopIn) -> tuple[int, dict[str, A
         languages=payload.languages,
         bylaws=payload.bylaws,
     )
-    return 201, _coop_out(coop, 1)
+    return Status(201, _coop_out(coop, 1))
 
 
 @router.get("/coops/{slug}", auth=None, response={200: CoopDetailOut, **ERRORS})
@@ -143,7 +143,7 @@ def get_coop(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 
 @router.put("/coops/{slug}/bylaws", response={200: CoopDetailOut, **ERRORS})
-def amend_bylaws(request: HttpRequest, slug: str, payload: dict[str, Any]) -> dict[str, Any]:
+def amend_bylaws(request: HttpRequest, slug: str, payload: Body[dict[str, Any]]) -> dict[str, Any]:
     coop = actions.amend_bylaws(
         by=signed_in(request),
         coop=queries.get_cooperative(slug),
@@ -220,14 +220,14 @@ def set_offices(
 
 
 @router.post("/coops/{slug}/applications", response={201: ApplicationOut, **ERRORS})
-def apply(request: HttpRequest, slug: str, payload: ApplyIn) -> tuple[int, dict[str, Any]]:
+def apply(request: HttpRequest, slug: str, payload: ApplyIn) -> Status[dict[str, Any]]:
     member = actions.apply_for_membership(
         user=signed_in(request),
         coop=queries.get_cooperative(slug),
         membership_class=payload.membership_class,
         statement=payload.statement,
     )
-    return 201, _application_out(member)
+    return Status(201, _application_out(member))
 
 
 @router.get("/coops/{slug}/applications", response={200: list[ApplicationOut], **ERRORS})
@@ -260,16 +260,19 @@ def reject(request: HttpRequest, slug: str, member_id: int, payload: ReasonIn) -
 
 
 @router.post("/coops/{slug}/invitations", response={201: InvitationOut, **ERRORS})
-def invite(request: HttpRequest, slug: str, payload: InviteIn) -> tuple[int, dict[str, Any]]:
+def invite(request: HttpRequest, slug: str, payload: InviteIn) -> Status[dict[str, Any]]:
     invitation, _token = actions.invite_member(
         by=signed_in(request),
         coop=queries.get_cooperative(slug),
         email=payload.email,
         membership_class=payload.membership_class,
     )
-    return 201, {
-        "id": invitation.pk,
-        "email": invitation.email,
-        "membership_class": invitation.membership_class,
-        "expires_at": invitation.expires_at,
-    }
+    return Status(
+        201,
+        {
+            "id": invitation.pk,
+            "email": invitation.email,
+            "membership_class": invitation.membership_class,
+            "expires_at": invitation.expires_at,
+        },
+    )

@@ -37,6 +37,7 @@ from taawun.ledger.actions import append_entry
 from taawun.membership import rules
 from taawun.membership.bylaws import bylaws_digest, default_bylaws, validate_bylaws
 from taawun.membership.models import Cooperative, Invitation, Member, MembershipEvent
+from taawun.membership.signals import member_applied
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$")
 S = Member.Status
@@ -241,6 +242,8 @@ def apply_for_membership(
                 "class": membership_class,
             },
         )
+        # Governance opens an admission poll here when the bylaws say so.
+        member_applied.send(sender=Member, member=member)
         for officer in officers_with_power(coop, "admit"):
             accounts.notify(
                 officer.user,
@@ -334,10 +337,15 @@ def admit_member(member: Member, *, by: User | None, authority: str = "officers"
         return member
 
 
-def reject_application(member: Member, *, by: User, reason: str = "") -> Member:
+def reject_application(
+    member: Member, *, by: User | None, reason: str = "", authority: str = "officers"
+) -> Member:
+    """Decline an application: by an officer, or (``by`` None) by a poll's outcome."""
     with transaction.atomic():
         coop = member.cooperative
-        officer = rules.access_officer(by, coop, "admit")
+        officer: Member | None = None
+        if authority == "officers":
+            officer = rules.access_officer(by, coop, "admit")
         member = Member.objects.select_for_update().get(pk=member.pk)
         if member.status != S.APPLICANT:
             raise InvalidTransition(_("Only an application can be declined."))
@@ -347,16 +355,16 @@ def reject_application(member: Member, *, by: User, reason: str = "") -> Member:
         member.ended_at = timezone.now()
         member.save()
         _record(member, "rejected", S.APPLICANT, by=officer, note=reason)
-        _ledger(coop, "member.rejected", officer, {"member": str(member.public_id)})
+        _ledger(
+            coop,
+            "member.rejected",
+            officer,
+            {"member": str(member.public_id), "authority": authority},
+        )
         accounts.notify(
             member.user,
             "membership/email/rejected",
-            {
-                "coop": coop,
-                "member": member,
-                "reason": reason,
-                "site": settings.SITE_URL,
-            },
+            {"coop": coop, "member": member, "reason": reason, "site": settings.SITE_URL},
         )
         return member
 

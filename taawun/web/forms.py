@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django import forms
 
@@ -22,8 +22,13 @@ def run_action(form: forms.Form, action: Callable[[], T]) -> T | None:
         return None
 
 
-def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
+def set_choices(form: forms.Form, name: str, choices: Sequence[tuple[Any, Any]]) -> None:
     """Choices known only per request (a cooperative's classes, offices)."""
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)
     field.choices = choices
+
+
+def succeeds(form: forms.Form, action: Callable[[], object]) -> bool:
+    """run_action for when only success matters (the view then redirects)."""
+    return run_action(form, action) is not None
