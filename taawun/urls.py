@@ -5,6 +5,7 @@ from taawun.api.api import api, not_found
 urlpatterns = [
     path("", include("taawun.web.urls")),
     path("", include("taawun.membership.urls")),
+    path("", include("taawun.governance.urls")),
     path("accounts/", include("taawun.accounts.urls")),
     path("api/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", not_found),

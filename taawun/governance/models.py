@@ -211,6 +211,8 @@ class SecretBallot(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.PROTECT, related_name="secret_ballots")
     receipt_digest = models.CharField(max_length=64, unique=True)
     choice = models.JSONField()
+    # The weight the voter's class carries (one member, one vote: 1).
+    weight = models.PositiveIntegerField(default=1)
     reason = models.TextField(blank=True, max_length=2000)
 
     def __str__(self) -> str:

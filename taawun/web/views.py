@@ -10,6 +10,8 @@ from django.views.i18n import set_language as django_set_language
 
 from taawun.accounts import actions as accounts
 from taawun.errors import InvalidInput
+from taawun.governance import queries as governance_queries
+from taawun.governance.models import Poll
 from taawun.membership import queries, rules
 from taawun.membership.models import Cooperative, Member
 
@@ -31,6 +33,13 @@ def home(request: HttpRequest) -> HttpResponse:
                 else 0,
             }
         )
+    ballots_due = list(
+        Poll.objects.filter(
+            pk__in=[p.pk for r in rows for p in governance_queries.awaiting_vote(r["member"])]
+        )
+        .select_related("cooperative")
+        .order_by("closes_at")
+    )
     waiting = sum(1 for r in rows if r["member"].status == Member.Status.APPLICANT)
     return render(
         request,
@@ -39,6 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "waiting": waiting,
             "to_review": sum(r["applications"] for r in rows),
+            "ballots_due": ballots_due,
         },
     )
 

@@ -1,0 +1,363 @@
+"""Pages of deliberation and decision: parse, call one action, render."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from taawun.accounts.rules import signed_in
+from taawun.errors import InvalidInput, InvalidTransition, NotFound, TaawunError
+from taawun.governance import actions, charts, queries, rules
+from taawun.governance.forms import (
+    CommentForm,
+    DiscussionForm,
+    OutcomeForm,
+    PollForm,
+    ProposalForm,
+    ProxyForm,
+    ReceiptForm,
+    VoteForm,
+)
+from taawun.governance.models import Poll, Proposal
+from taawun.membership import queries as membership_queries
+from taawun.membership import rules as membership_rules
+from taawun.web.forms import run_action, set_choices, succeeds
+
+
+def decisions(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = membership_queries.get_cooperative(slug)
+    me = membership_rules.access_member(request.user, coop)
+    polls = list(queries.polls(coop)[:100])
+    return render(
+        request,
+        "governance/decisions.html",
+        {
+            "coop": coop,
+            "me": me,
+            "open_polls": [p for p in polls if p.state == Poll.State.OPEN],
+            "draft_polls": [p for p in polls if p.state == Poll.State.DRAFT],
+            "past_polls": [p for p in polls if p.state in (Poll.State.CLOSED, Poll.State.DECIDED)],
+            "discussions": queries.discussions(coop)[:50],
+            "meetings": coop.meetings.order_by("-held_on")[:20],
+        },
+    )
+
+
+def discussion_new(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = membership_queries.get_cooperative(slug)
+    rules.access_participant(request.user, coop)
+    form = DiscussionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        discussion = run_action(
+            form,
+            lambda: actions.start_discussion(by=signed_in(request), coop=coop, **form.cleaned_data),
+        )
+        if discussion:
+            return redirect(discussion)
+    return render(request, "governance/discussion_new.html", {"coop": coop, "form": form})
+
+
+def discussion(request: HttpRequest, slug: str, discussion_id: int) -> HttpResponse:
+    coop = membership_queries.get_cooperative(slug)
+    me = membership_rules.access_member(request.user, coop)
+    thread = queries.get_discussion(coop, discussion_id)
+    comment_form = CommentForm(prefix="comment")
+    proposal_form = ProposalForm(prefix="proposal")
+    if request.method == "POST":
+        if "comment-body" in request.POST:
+            comment_form = CommentForm(request.POST, prefix="comment")
+            if comment_form.is_valid() and succeeds(
+                comment_form,
+                lambda: actions.add_comment(
+                    by=signed_in(request), discussion=thread, body=comment_form.cleaned_data["body"]
+                ),
+            ):
+                return redirect(thread)
+        else:
+            proposal_form = ProposalForm(request.POST, prefix="proposal")
+            if proposal_form.is_valid() and succeeds(
+                proposal_form,
+                lambda: actions.add_proposal(
+                    by=signed_in(request), discussion=thread, **proposal_form.cleaned_data
+                ),
+            ):
+                return redirect(thread)
+    return render(
+        request,
+        "governance/discussion.html",
+        {
+            "coop": coop,
+            "me": me,
+            "discussion": thread,
+            "comments": thread.comments.select_related("author__user"),
+            "proposals": thread.proposals.select_related("author__user").prefetch_related("polls"),
+            "comment_form": comment_form,
+            "proposal_form": proposal_form,
+        },
+    )
+
+
+def poll_new(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = membership_queries.get_cooperative(slug)
+    rules.access_participant(request.user, coop)
+    proposal = None
+    if proposal_id := request.GET.get("proposal") or request.POST.get("proposal"):
+        proposal = Proposal.objects.filter(
+            pk=int(proposal_id) if str(proposal_id).isdigit() else 0,
+            discussion__cooperative=coop,
+        ).first()
+    initial = {
+        "kind": request.GET.get("kind", "consent"),
+        "title": proposal.title if proposal else "",
+        "closes_at": timezone.localtime() + timedelta(days=7),
+    }
+    form = PollForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        poll = run_action(
+            form,
+            lambda: actions.create_poll(
+                by=signed_in(request),
+                coop=coop,
+                kind=data["kind"],
+                title=data["title"],
+                description=data["description"],
+                options=form.option_list(),
+                settings=form.poll_settings(),
+                closes_at=data["closes_at"],
+                proposal=proposal,
+            ),
+        )
+        if poll:
+            messages.success(request, _("The poll is saved as a draft. Check it, then open it."))
+            return redirect(poll)
+    return render(
+        request,
+        "governance/poll_new.html",
+        {
+            "coop": coop,
+            "form": form,
+            "proposal": proposal,
+        },
+    )
+
+
+def _poll_context(request: HttpRequest, slug: str, poll_id: int) -> dict[str, Any]:
+    coop = membership_queries.get_cooperative(slug)
+    me = membership_rules.access_member(request.user, coop)
+    poll = queries.get_poll(coop, poll_id)
+    return {"coop": coop, "me": me, "poll": poll}
+
+
+def poll(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    context = _poll_context(request, slug, poll_id)
+    poll, me = context["poll"], context["me"]
+    can_manage = rules.can_manage_poll(me, poll.created_by_id)
+    show_named = not poll.is_secret and (
+        poll.state != Poll.State.OPEN or poll.settings.get("reveal") == "live"
+    )
+    proxy_form = None
+    if poll.settings.get("proxies") and poll.state == Poll.State.OPEN:
+        proxy_form = ProxyForm()
+        holders = [
+            (str(e.member_id), e.member.user.name)
+            for e in poll.roll.select_related("member__user")
+            if e.member_id != me.pk
+        ]
+        set_choices(proxy_form, "holder", holders)
+    context.update(
+        {
+            "on_roll": queries.on_roll(poll, me),
+            "voted": queries.has_voted(poll, me),
+            "can_manage": can_manage,
+            "vote_form": VoteForm(poll=poll) if poll.state == Poll.State.OPEN else None,
+            "outcome_form": OutcomeForm()
+            if can_manage and poll.state == Poll.State.CLOSED
+            else None,
+            "named": queries.named_ballots(poll) if show_named else None,
+            "chart": charts.bars(poll.result) if poll.result else None,
+            "proxy_form": proxy_form,
+        }
+    )
+    return render(request, "governance/poll.html", context)
+
+
+def poll_action(request: HttpRequest, slug: str, poll_id: int, action: str) -> HttpResponse:
+    """Open or close a poll (POST only; the buttons on the poll page)."""
+    context = _poll_context(request, slug, poll_id)
+    if request.method != "POST":
+        return redirect(context["poll"])
+    by = signed_in(request)
+    try:
+        if action == "open":
+            actions.open_poll(context["poll"], by=by)
+            messages.success(request, _("The poll is open and its voter roll is frozen."))
+        else:
+            actions.close_poll(context["poll"], by=by)
+            messages.success(request, _("The poll is closed and counted."))
+    except (InvalidTransition, InvalidInput) as error:
+        messages.error(request, str(error.message))
+    return redirect(context["poll"])
+
+
+def vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    """Two steps: the ballot, then 'check your vote', then it is cast."""
+    context = _poll_context(request, slug, poll_id)
+    poll = context["poll"]
+    if request.method != "POST":
+        return redirect(poll)
+    by = signed_in(request)
+    if "confirm" in request.POST:
+        try:
+            choice = json.loads(request.POST.get("choice", ""))
+            cast = actions.cast_vote(
+                poll,
+                by=by,
+                choice=choice,
+                receipt=request.POST.get("receipt") or None,
+                for_member=_proxy_grantor(request, context),
+            )
+        except (ValueError, TaawunError) as error:
+            message = getattr(error, "message", _("The vote is not in the expected form."))
+            messages.error(request, str(message))
+            return redirect(poll)
+        if cast.receipt and not cast.changed:
+            return render(
+                request,
+                "governance/receipt_issued.html",
+                {
+                    **context,
+                    "receipt": cast.receipt,
+                },
+            )
+        messages.success(
+            request, _("Your vote is recorded.") if not cast.changed else _("Your vote is changed.")
+        )
+        return redirect(poll)
+    form = VoteForm(request.POST, poll=poll)
+    if form.is_valid():
+        from taawun.governance.ballots import check_choice
+
+        try:
+            choice = check_choice(poll.kind, poll.options, poll.settings, form.raw_choice())
+        except TaawunError as error:
+            form.add_error(None, str(error.message))
+        else:
+            return render(
+                request,
+                "governance/vote_check.html",
+                {
+                    **context,
+                    "choice_json": json.dumps(choice),
+                    "lines": queries.describe(choice, poll),
+                    "receipt": request.POST.get("receipt", ""),
+                    "for_member": request.POST.get("for_member", ""),
+                },
+            )
+    context.update(
+        {
+            "vote_form": form,
+            "on_roll": True,
+            "voted": False,
+            "can_manage": False,
+            "named": None,
+            "chart": None,
+        }
+    )
+    return render(request, "governance/poll.html", context, status=400)
+
+
+def _proxy_grantor(request: HttpRequest, context: dict[str, Any]) -> Any:
+    raw = request.POST.get("for_member", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise InvalidInput(_("Unknown member."))
+    return membership_queries.get_member(context["coop"], int(raw))
+
+
+def proxy(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    context = _poll_context(request, slug, poll_id)
+    if request.method == "POST":
+        raw = request.POST.get("holder", "")
+        try:
+            holder = membership_queries.get_member(
+                context["coop"], int(raw) if raw.isdigit() else 0
+            )
+            actions.grant_proxy(context["poll"], by=signed_in(request), holder=holder)
+            messages.success(
+                request,
+                _("Your proxy is recorded. Your own vote, if you cast one, still replaces it."),
+            )
+        except TaawunError as error:
+            messages.error(request, str(error.message))
+    return redirect(context["poll"])
+
+
+def outcome(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    context = _poll_context(request, slug, poll_id)
+    form = OutcomeForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and succeeds(
+            form,
+            lambda: actions.record_outcome(
+                context["poll"], by=signed_in(request), **form.cleaned_data
+            ),
+        )
+    ):
+        return redirect(context["poll"])
+    return render(request, "governance/outcome.html", {**context, "form": form})
+
+
+def receipt(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    """A voter finds their own ballot on the published board."""
+    context = _poll_context(request, slug, poll_id)
+    poll = context["poll"]
+    form = ReceiptForm(request.GET or None)
+    found = None
+    if form.is_valid() and poll.is_secret and poll.state != Poll.State.OPEN:
+        digest = actions.receipt_digest(form.cleaned_data["receipt"])
+        ballot = poll.secret_ballots.filter(receipt_digest=digest).first()
+        if ballot is None:
+            form.add_error("receipt", _("No ballot on the board has this receipt."))
+        else:
+            found = {"digest": digest, "lines": queries.describe(ballot.choice, poll)}
+    return render(request, "governance/receipt.html", {**context, "form": form, "found": found})
+
+
+def board(request: HttpRequest, slug: str, poll_id: int) -> JsonResponse:
+    """The bulletin board of a closed secret poll: anyone on it can recount."""
+    context = _poll_context(request, slug, poll_id)
+    poll = context["poll"]
+    if not poll.is_secret or poll.state == Poll.State.OPEN or poll.state == Poll.State.DRAFT:
+        raise NotFound(_("The bulletin board is published when a secret poll closes."))
+    return JsonResponse(
+        {**actions.bulletin_board(poll), "result": poll.result},
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def minutes(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    coop = membership_queries.get_cooperative(slug)
+    membership_rules.access_member(request.user, coop)
+    meeting = queries.get_meeting(coop, meeting_id)
+    polls = meeting.polls.select_related("outcome").order_by("id")
+    return render(
+        request,
+        "governance/minutes.html",
+        {
+            "coop": coop,
+            "meeting": meeting,
+            "polls": polls,
+            "printed_at": timezone.now(),
+        },
+    )

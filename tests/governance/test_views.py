@@ -1,0 +1,163 @@
+"""Deciding through the pages: a ballot, a check-your-vote step, a result."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from taawun.governance import actions
+from taawun.governance.models import Ballot, Discussion, Poll
+from tests import factories
+from tests.governance import factories as poll_factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_member_starts_a_discussion_comments_and_proposes(client, coop, founder):
+    member = factories.member(coop)
+    client.force_login(member.user)
+    response = client.post(
+        reverse("governance:discussion_new", args=[coop.slug]),
+        {"title": "New laptops", "body": "We need **two**."},
+    )
+    discussion = Discussion.objects.get()
+    assert response["Location"] == discussion.get_absolute_url()
+    url = discussion.get_absolute_url()
+    client.post(url, {"comment-body": "Agreed <script>alert(1)</script>"})
+    client.post(url, {"proposal-title": "Buy two laptops", "proposal-body": "Up to 900 EGP"})
+    page = client.get(url).content.decode()
+    assert "<strong>two</strong>" in page
+    assert "<script>alert" not in page and "Buy two laptops" in page
+
+
+def test_an_empty_comment_is_refused_beside_the_field(client, coop, founder):
+    discussion = actions.start_discussion(by=founder, coop=coop, title="T", body="B")
+    client.force_login(founder)
+    page = client.post(discussion.get_absolute_url(), {"comment-body": ""})
+    assert page.status_code == 200 and page.context["comment_form"].errors
+
+
+def test_casting_goes_through_a_check_your_vote_page(client, coop, founder):
+    member = factories.member(coop)
+    poll = poll_factories.poll(coop, founder, kind="irv")
+    client.force_login(member.user)
+    vote_url = reverse("governance:vote", args=[coop.slug, poll.pk])
+    check = client.post(vote_url, {"o0": "2", "o1": "", "o2": "1"})
+    assert check.status_code == 200
+    assert check.context["lines"] == ["1. Chadi", "2. Amal"]
+    assert not Ballot.objects.exists()
+    client.post(vote_url, {"confirm": "1", "choice": check.context["choice_json"]})
+    assert Ballot.objects.get().choice == {"ranking": [2, 0]}
+
+
+def test_a_ranking_with_two_equal_numbers_is_sent_back_with_the_reason(client, coop, founder):
+    member = factories.member(coop)
+    poll = poll_factories.poll(coop, founder, kind="irv")
+    client.force_login(member.user)
+    page = client.post(
+        reverse("governance:vote", args=[coop.slug, poll.pk]), {"o0": "1", "o1": "1"}
+    )
+    assert page.status_code == 400
+    assert "same rank" in page.content.decode()
+
+
+def test_a_tampered_confirmation_is_checked_again_and_refused(client, coop, founder):
+    member = factories.member(coop)
+    poll = poll_factories.poll(coop, founder, kind="plurality")
+    client.force_login(member.user)
+    client.post(
+        reverse("governance:vote", args=[coop.slug, poll.pk]),
+        {"confirm": "1", "choice": json.dumps({"option": 99})},
+    )
+    assert not Ballot.objects.exists()
+
+
+def test_a_secret_vote_shows_its_receipt_once_and_finds_it_after_close(client, coop, founder):
+    member = factories.member(coop)
+    poll = poll_factories.poll(coop, founder, secret=True)
+    client.force_login(member.user)
+    url = reverse("governance:vote", args=[coop.slug, poll.pk])
+    page = client.post(url, {"confirm": "1", "choice": json.dumps({"answer": "yes"})})
+    receipt = page.context["receipt"]
+    assert receipt in page.content.decode()
+    board_url = reverse("governance:board", args=[coop.slug, poll.pk])
+    assert client.get(board_url).status_code == 404  # not before the close
+    actions.close_poll(poll, by=founder)
+    board = client.get(board_url).json()
+    assert [b["choice"] for b in board["ballots"]] == [{"answer": "yes"}]
+    found = client.get(
+        reverse("governance:receipt", args=[coop.slug, poll.pk]), {"receipt": receipt}
+    )
+    assert found.context["found"]["lines"] == ["Yes"]
+    wrong = client.get(
+        reverse("governance:receipt", args=[coop.slug, poll.pk]), {"receipt": "r-nope"}
+    )
+    assert wrong.context["form"].errors
+
+
+def test_the_author_creates_opens_and_closes_a_poll_from_the_pages(client, coop, founder):
+    client.force_login(founder)
+    closes = (timezone.now() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        reverse("governance:poll_new", args=[coop.slug]),
+        {
+            "kind": "approval",
+            "title": "Which tools?",
+            "options": "Git\nMatrix\nWiki",
+            "closes_at": closes,
+            "max_approvals": "2",
+        },
+    )
+    poll = Poll.objects.get()
+    assert response["Location"] == poll.get_absolute_url()
+    assert poll.settings["max_approvals"] == 2 and poll.state == "draft"
+    client.post(reverse("governance:open", args=[coop.slug, poll.pk]))
+    client.post(reverse("governance:close", args=[coop.slug, poll.pk]))
+    poll.refresh_from_db()
+    assert poll.state == "closed"
+    page = client.get(poll.get_absolute_url()).content.decode()
+    assert "<svg" in page and "1 of 1 members on the roll voted" not in page
+
+
+def test_a_poll_with_too_short_a_period_is_refused_beside_the_field(client, coop, founder):
+    client.force_login(founder)
+    page = client.post(
+        reverse("governance:poll_new", args=[coop.slug]),
+        {
+            "kind": "yes_no",
+            "title": "Now?",
+            "closes_at": "2000-01-01T12:00",
+        },
+    )
+    assert page.status_code == 200 and page.context["form"].errors["closes_at"]
+    assert not Poll.objects.exists()
+
+
+def test_the_result_page_explains_the_quorum_in_words(client, coop, founder):
+    members = [factories.member(coop) for _ in range(3)]
+    poll = poll_factories.poll(coop, founder)
+    for member in members:
+        actions.cast_vote(poll, by=member.user, choice={"answer": "yes"})
+    actions.close_poll(poll, by=founder)
+    client.force_login(founder)
+    page = client.get(poll.get_absolute_url()).content.decode()
+    assert "3 of 4 members on the roll voted." in page
+    assert "Quorum 50% = 2:" in page
+
+
+def test_outsiders_cannot_see_decisions(client, coop):
+    client.force_login(factories.person())
+    assert client.get(reverse("governance:decisions", args=[coop.slug])).status_code == 403
+
+
+def test_the_dashboard_lists_polls_awaiting_my_vote(client, coop, founder):
+    member = factories.member(coop)
+    poll = poll_factories.poll(coop, founder)
+    client.force_login(member.user)
+    assert poll.title in client.get("/").content.decode()
+    actions.cast_vote(poll, by=member.user, choice={"answer": "yes"})
+    assert poll.title not in client.get("/").content.decode()
