@@ -106,6 +106,16 @@ def create_meeting(*, by: User, coop: Cooperative, title: str, held_on: date) ->
     )
 
 
+def open_meeting(meeting: Meeting, *, by: User) -> list[Poll]:
+    """Open every draft poll of a general meeting together."""
+    with transaction.atomic():
+        rules.membership_rules.access_officer(by, meeting.cooperative, "change_status")
+        drafts = list(meeting.polls.filter(state=State.DRAFT).order_by("id"))
+        if not drafts:
+            raise InvalidTransition(_("This meeting has no draft poll to open."))
+        return [open_poll(poll, by=by) for poll in drafts]
+
+
 # --- Polls ----------------------------------------------------------------------
 
 

@@ -89,9 +89,13 @@ class PollForm(forms.Form):
         label=_("Close as soon as everyone on the roll has voted"), required=False
     )
     proxies = forms.BooleanField(label=_("Allow voting by proxy"), required=False)
+    meeting = forms.ChoiceField(label=_("General meeting (optional)"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, meetings: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        set_choices(self, "meeting", [("", _("none"))] + (meetings or []))
         labels = threshold_labels()
         set_choices(
             self,
@@ -222,6 +226,11 @@ class VoteForm(forms.Form):
         if kind == "meeting":
             return {"slots": {str(i): data[f"o{i}"] for i in range(count)}}
         return {"ranking": ranking_from_positions({i: data[f"o{i}"] for i in range(count)})}
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class OutcomeForm(forms.Form):

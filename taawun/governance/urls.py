@@ -19,5 +19,7 @@ urlpatterns = [
     path(P + "polls/<int:poll_id>/outcome/", views.outcome, name="outcome"),
     path(P + "polls/<int:poll_id>/receipt/", views.receipt, name="receipt"),
     path(P + "polls/<int:poll_id>/board.json", views.board, name="board"),
+    path(P + "meetings/new/", views.meeting_new, name="meeting_new"),
     path(P + "meetings/<int:meeting_id>/minutes/", views.minutes, name="minutes"),
+    path(P + "meetings/<int:meeting_id>/open/", views.meeting_open, name="meeting_open"),
 ]

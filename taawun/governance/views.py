@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from taawun.accounts.rules import signed_in
 from taawun.errors import InvalidInput, InvalidTransition, NotFound, TaawunError
@@ -18,6 +19,7 @@ from taawun.governance import actions, charts, queries, rules
 from taawun.governance.forms import (
     CommentForm,
     DiscussionForm,
+    MeetingForm,
     OutcomeForm,
     PollForm,
     ProposalForm,
@@ -46,6 +48,7 @@ def decisions(request: HttpRequest, slug: str) -> HttpResponse:
             "past_polls": [p for p in polls if p.state in (Poll.State.CLOSED, Poll.State.DECIDED)],
             "discussions": queries.discussions(coop)[:50],
             "meetings": coop.meetings.order_by("-held_on")[:20],
+            "can_call_meetings": membership_rules.has_power(me, "change_status"),
         },
     )
 
@@ -118,9 +121,15 @@ def poll_new(request: HttpRequest, slug: str) -> HttpResponse:
         "title": proposal.title if proposal else "",
         "closes_at": timezone.localtime() + timedelta(days=7),
     }
-    form = PollForm(request.POST or None, initial=initial)
+    meetings = {str(m.pk): m for m in coop.meetings.order_by("-held_on")[:20]}
+    form = PollForm(
+        request.POST or None,
+        initial=initial,
+        meetings=[(pk, f"{m.title} ({m.held_on:%Y-%m-%d})") for pk, m in meetings.items()],
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        meeting = meetings.get(data["meeting"] or "")
         poll = run_action(
             form,
             lambda: actions.create_poll(
@@ -133,6 +142,7 @@ def poll_new(request: HttpRequest, slug: str) -> HttpResponse:
                 settings=form.poll_settings(),
                 closes_at=data["closes_at"],
                 proposal=proposal,
+                meeting=meeting,
             ),
         )
         if poll:
@@ -346,11 +356,42 @@ def board(request: HttpRequest, slug: str, poll_id: int) -> JsonResponse:
     )
 
 
+def meeting_new(request: HttpRequest, slug: str) -> HttpResponse:
+    coop = membership_queries.get_cooperative(slug)
+    membership_rules.access_officer(request.user, coop, "change_status")
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        meeting = run_action(
+            form,
+            lambda: actions.create_meeting(by=signed_in(request), coop=coop, **form.cleaned_data),
+        )
+        if meeting:
+            return redirect("governance:minutes", slug, meeting.pk)
+    return render(request, "governance/meeting_new.html", {"coop": coop, "form": form})
+
+
+def meeting_open(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    coop = membership_queries.get_cooperative(slug)
+    meeting = queries.get_meeting(coop, meeting_id)
+    if request.method == "POST":
+        try:
+            opened = actions.open_meeting(meeting, by=signed_in(request))
+            messages.success(
+                request,
+                ngettext("%(n)d poll is open.", "%(n)d polls are open.", len(opened))
+                % {"n": len(opened)},
+            )
+        except TaawunError as error:
+            messages.error(request, str(error.message))
+    return redirect("governance:minutes", slug, meeting.pk)
+
+
 def minutes(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     coop = membership_queries.get_cooperative(slug)
     membership_rules.access_member(request.user, coop)
     meeting = queries.get_meeting(coop, meeting_id)
     polls = meeting.polls.select_related("outcome").order_by("id")
+    me = membership_rules.membership_of(request.user, coop)
     return render(
         request,
         "governance/minutes.html",
@@ -359,5 +400,7 @@ def minutes(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
             "meeting": meeting,
             "polls": polls,
             "printed_at": timezone.now(),
+            "can_open": membership_rules.has_power(me, "change_status")
+            and any(p.state == Poll.State.DRAFT for p in polls),
         },
     )

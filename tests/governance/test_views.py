@@ -161,3 +161,39 @@ def test_the_dashboard_lists_polls_awaiting_my_vote(client, coop, founder):
     assert poll.title in client.get("/").content.decode()
     actions.cast_vote(poll, by=member.user, choice={"answer": "yes"})
     assert poll.title not in client.get("/").content.decode()
+
+
+def test_a_general_meeting_opens_its_polls_together_and_prints_minutes(client, coop, founder):
+    client.force_login(founder)
+    client.post(
+        reverse("governance:meeting_new", args=[coop.slug]),
+        {"title": "Annual general meeting", "held_on": "2026-12-12"},
+    )
+    meeting = coop.meetings.get()
+    closes = (timezone.now() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    for title in ("Approve the accounts", "Elect the board"):
+        client.post(
+            reverse("governance:poll_new", args=[coop.slug]),
+            {
+                "kind": "yes_no",
+                "title": title,
+                "closes_at": closes,
+                "meeting": str(meeting.pk),
+            },
+        )
+    assert [p.state for p in meeting.polls.all()] == ["draft", "draft"]
+    client.post(reverse("governance:meeting_open", args=[coop.slug, meeting.pk]))
+    assert [p.state for p in meeting.polls.all()] == ["open", "open"]
+    for poll in meeting.polls.all():
+        actions.cast_vote(poll, by=founder, choice={"answer": "yes"})
+        actions.close_poll(poll, by=founder)
+        actions.record_outcome(poll, by=founder, statement=f"Done: {poll.title}")
+    minutes = client.get(reverse("governance:minutes", args=[coop.slug, meeting.pk]))
+    text = minutes.content.decode()
+    assert "Done: Approve the accounts" in text and "Done: Elect the board" in text
+
+
+def test_only_officers_call_meetings(client, coop):
+    member = factories.member(coop)
+    client.force_login(member.user)
+    assert client.get(reverse("governance:meeting_new", args=[coop.slug])).status_code == 403
