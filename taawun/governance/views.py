@@ -27,7 +27,7 @@ from taawun.governance.forms import (
     ReceiptForm,
     VoteForm,
 )
-from taawun.governance.models import Poll, Proposal
+from taawun.governance.models import Poll, Proposal, Proxy
 from taawun.membership import queries as membership_queries
 from taawun.membership import rules as membership_rules
 from taawun.web.forms import run_action, set_choices, succeeds
@@ -182,8 +182,10 @@ def poll(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
             if e.member_id != me.pk
         ]
         set_choices(proxy_form, "holder", holders)
+    held = Proxy.objects.filter(poll=poll, holder=me).select_related("grantor__user")
     context.update(
         {
+            "held_proxies": list(held) if poll.state == Poll.State.OPEN else [],
             "on_roll": queries.on_roll(poll, me),
             "voted": queries.has_voted(poll, me),
             "can_manage": can_manage,

@@ -197,3 +197,28 @@ def test_only_officers_call_meetings(client, coop):
     member = factories.member(coop)
     client.force_login(member.user)
     assert client.get(reverse("governance:meeting_new", args=[coop.slug])).status_code == 403
+
+
+def test_a_proxy_holder_votes_for_the_grantor_from_the_poll_page(client, coop, founder):
+    from taawun.membership import actions as membership
+
+    membership.amend_bylaws(by=founder, coop=coop, bylaws=dict(coop.bylaws, proxy_limit=2))
+    grantor, holder = factories.member(coop), factories.member(coop)
+    poll = poll_factories.poll(coop, founder, proxies=True)
+    client.force_login(grantor.user)
+    client.post(reverse("governance:proxy", args=[coop.slug, poll.pk]), {"holder": str(holder.pk)})
+    client.force_login(holder.user)
+    page = client.get(poll.get_absolute_url())
+    assert [p.grantor for p in page.context["held_proxies"]] == [grantor]
+    vote_url = reverse("governance:vote", args=[coop.slug, poll.pk])
+    check = client.post(vote_url, {"answer": "no", "for_member": str(grantor.pk)})
+    client.post(
+        vote_url,
+        {
+            "confirm": "1",
+            "choice": check.context["choice_json"],
+            "for_member": check.context["for_member"],
+        },
+    )
+    ballot = Ballot.objects.get(poll=poll)
+    assert ballot.voter == grantor and ballot.cast_by == holder
