@@ -325,3 +325,19 @@ def test_the_meeting_time_most_can_make_wins_then_if_need_be(coop, founder, memb
     result = actions.close_poll(poll, by=founder).result
     assert result["winners"] == ["Tue 18:00"]
     assert [(r["value"], r["maybe"]) for r in result["rows"]] == [(2, 1), (3, 1), (1, 0)]
+
+
+def test_ranked_polls_are_counted_round_by_round(coop, founder, members):
+    extra = factories.member(coop)
+    rankings = [[0, 1], [1, 2], [1], [2, 0], [0]]
+    results = {}
+    for kind, settings in (("irv", {}), ("stv", {"seats": 2}), ("schulze", {})):
+        poll = poll_factories.poll(coop, founder, kind=kind, **settings)
+        for member, ranking in zip([*members, extra], rankings, strict=True):
+            actions.cast_vote(poll, by=member.user, choice={"ranking": ranking})
+        results[kind] = actions.close_poll(poll, by=founder).result
+    # IRV: Chadi is excluded first; the ballot ranking Chadi then Amal elects Amal.
+    assert results["irv"]["winners"] == ["Amal"]
+    assert results["irv"]["rounds"][-1]["tallies"]["Amal"] == 3
+    assert sorted(results["stv"]["winners"]) == ["Amal", "Badr"]
+    assert results["schulze"]["winners"] == ["Amal"]

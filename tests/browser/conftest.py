@@ -1,0 +1,111 @@
+"""A real browser for the browser tests: Debian's Chromium driven by Playwright.
+
+One Chromium for the whole session, one fresh context (cookies, language,
+viewport) per test, against pytest-django's live server. Browsers are never
+downloaded: without /usr/bin/chromium the tests are skipped on a laptop and
+fail on CI (CI=true), where a missing browser must not pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses
+# database work from a thread with a running loop unless told it is safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
+
+from tests import factories
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        message = (
+            f"Chromium is not installed at {CHROMIUM}; the browser tests need Debian's "
+            "package (apt-get install chromium, or `make browser-deps`)."
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser, live_server: Any) -> Iterator[Callable[..., BrowserContext]]:
+    """Makes browser contexts speaking ``language`` to the live server; all closed after."""
+    made: list[BrowserContext] = []
+
+    def make(language: str = "en", **options: Any) -> BrowserContext:
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale=language,
+            extra_http_headers={"Accept-Language": language},
+            **options,
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+def language_context(
+    new_context: Callable[..., BrowserContext], language: str, **options: Any
+) -> BrowserContext:
+    """A context whose browser asks for ``language`` ("ar" or "en").
+
+    Visitors get the language from Accept-Language; a signed-in person gets
+    their saved preference, so make them with ``factories.person(language=...)``.
+    """
+    assert language in ("ar", "en"), language
+    return new_context(language, **options)
+
+
+def sign_in(
+    page: Page, email: str, password: str = factories.PASSWORD, *, next_url: str = ""
+) -> Response | None:
+    """Sign in through the real login form, as a person would, then land on
+    ``next_url`` (the dashboard without it); returns that page's response."""
+    page.goto("/accounts/login/" + (f"?next={quote(next_url)}" if next_url else ""))
+    form = page.locator("main form").filter(has=page.locator("input[name=password]"))
+    form.locator("input[name=username]").fill(email)
+    form.locator("input[name=password]").fill(password)
+    with page.expect_navigation() as navigation:
+        form.locator("button").click()
+    assert "/accounts/login/" not in page.url, f"signing in as {email} failed: {page.url}"
+    return navigation.value
