@@ -760,6 +760,13 @@ def table(report: BackendReport) -> list[str]:
     return lines
 
 
+def _repeated(count: int) -> str:
+    why = f"other work took more than {QUIET:.0%} of the machine"
+    if count == 0:
+        return f"No run had to be repeated because {why}"
+    return f"{count} run{'s' if count > 1 else ''} repeated because {why}"
+
+
 def verdict(report: BackendReport) -> str:
     missed = [
         r.page.label
@@ -846,9 +853,9 @@ def render(reports: list[BackendReport], info: dict[str, str], args: argparse.Na
             f"### {report.backend} {report.version}",
             "",
             f"{report.members:,} members (filled in {report.populate_seconds:g} s). "
-            f"{report.runs_repeated} runs were run again because other work took more than "
-            f"{QUIET:.0%} of the machine; during the runs kept it used "
-            f"{report.other_cpu[0]:.0%} (median), {report.other_cpu[1]:.0%} at most.",
+            f"{_repeated(report.runs_repeated)}; during the runs kept, other work used "
+            f"{report.other_cpu[0]:.0%} of the machine (median), "
+            f"{report.other_cpu[1]:.0%} at most.",
             "",
             *table(report),
             "",
