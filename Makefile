@@ -64,7 +64,7 @@ messages-check: $(VENV)/.installed system compilemessages
 check: lint typecheck migrations-check messages-check
 
 test: check browser-deps
-	$(BIN)/pytest -n 2 --dist loadfile
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.installed compilemessages
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
