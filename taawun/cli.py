@@ -196,6 +196,72 @@ def cmd_ledger_verify(args: argparse.Namespace) -> None:
     raise SystemExit(1)
 
 
+def cmd_tally(args: argparse.Namespace) -> None:
+    """Count a ballot file (BLT, PrefLib, JSON) with no database."""
+    _setup()
+    import dataclasses
+
+    from taawun.tally import TallyInputError, count_ballot_file, read_ballot_file
+
+    method = "meek" if args.method == "stv" and args.rule == "meek" else args.method
+    try:
+        ballots = read_ballot_file(args.file)
+        if args.seats is not None:
+            ballots = dataclasses.replace(ballots, seats=args.seats)
+        result = count_ballot_file(ballots, method=method, seed=args.seed)
+    except OSError as error:
+        _fail(_("Cannot read %(file)s: %(reason)s") % {"file": args.file, "reason": error.strerror})
+    except TallyInputError as error:
+        where = _("line %(line)s: ") % {"line": error.line} if error.line else ""
+        _fail(f"{args.file}: {where}{error}")
+    detail = result.to_dict()
+    if args.format == "json":
+        print(result.to_json(indent=2))
+        return
+    print(f"{detail.get('method')} · {_('seats')}: {detail.get('seats', 1)}")
+    for number, round_ in enumerate(detail.get("rounds", []), start=1):
+        print(_("Round %(n)d") % {"n": number})
+        for name, votes in round_.get("tallies", {}).items():
+            print(f"  {name}\t{votes}")
+        for key, label in (("elected", _("Elected:")), ("excluded", _("Excluded:"))):
+            if round_.get(key):
+                print(f"  {label} {', '.join(round_[key])}")
+    print(_("Winners:"), ", ".join(detail.get("winners", [])))
+
+
+def cmd_recount(args: argparse.Namespace) -> None:
+    """Recount a published bulletin board and compare with its result."""
+    _setup()
+    import json as jsonlib
+
+    from taawun.governance.counting import count
+    from taawun.governance.models import Poll
+
+    try:
+        with open(args.board, encoding="utf-8") as handle:
+            board = jsonlib.load(handle)
+        poll = Poll(
+            kind=board["kind"],
+            options=board["options"],
+            settings=board["settings"],
+            roll_size=board["roll_size"],
+        )
+        published = board["result"]
+        recounted = count(poll, board["ballots"], seed=published["seed"])
+    except OSError as error:
+        _fail(
+            _("Cannot read %(file)s: %(reason)s") % {"file": args.board, "reason": error.strerror}
+        )
+    except (ValueError, KeyError, TypeError, IndexError):
+        _fail(_("%(file)s is not a bulletin board published by Taawun.") % {"file": args.board})
+    if recounted != published:
+        _fail(_("The recount differs from the published result."))
+    print(
+        _("ok: %(n)d ballots recounted; the result matches the published one.")
+        % {"n": len(board["ballots"])}
+    )
+
+
 def cmd_manage(args: argparse.Namespace) -> None:
     _setup()
     _manage(*args.rest)
@@ -247,6 +313,31 @@ def build_parser() -> Parser:
     p.add_argument("--head", help="the head hash published on the transparency page")
     p.set_defaults(func=cmd_ledger_verify)
 
+    p = sub.add_parser(
+        "tally", help="count a ballot file (BLT, PrefLib, JSON); `tally recount BOARD.json`"
+    )
+    p.add_argument(
+        "--method",
+        choices=[
+            "plurality",
+            "approval",
+            "score",
+            "dots",
+            "irv",
+            "stv",
+            "schulze",
+            "consent",
+            "yes_no",
+            "meeting",
+        ],
+    )
+    p.add_argument("--seats", type=int)
+    p.add_argument("--rule", choices=["scottish", "meek"], default="scottish")
+    p.add_argument("--format", choices=["json", "table"], default="json")
+    p.add_argument("--seed", default="", help="the seed for any lot (e.g. a ledger head)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_tally)
+
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
@@ -255,6 +346,14 @@ def build_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["tally", "recount"]:
+        recount = Parser(
+            prog="taawun tally recount",
+            description="Recount a bulletin board and compare with its result.",
+        )
+        recount.add_argument("board")
+        cmd_recount(recount.parse_args(argv[2:]))
+        return
     if argv[:1] == ["manage"]:
         # Everything after `manage` is Django's, options included (--help).
         cmd_manage(argparse.Namespace(rest=argv[1:]))
