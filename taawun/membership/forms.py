@@ -202,3 +202,10 @@ OfficeFormSet = forms.formset_factory(OfficeRowForm, extra=1, can_delete=True, m
 
 def names_of(row: dict[str, Any]) -> dict[str, str]:
     return {lang: row[f"name_{lang}"] for lang in ("en", "ar") if row.get(f"name_{lang}")}
+
+
+def kept_rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+    """The rows of a bylaws formset that stay: filled in and not ticked "Delete"."""
+    return [
+        row for row in formset.cleaned_data if row and row.get("code") and not row.get("DELETE")
+    ]

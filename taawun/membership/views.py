@@ -30,6 +30,7 @@ from taawun.membership.forms import (
     OfficeFormSet,
     OfficesForm,
     StatusForm,
+    kept_rows,
     names_of,
 )
 from taawun.membership.models import Cooperative, Member, localised
@@ -478,9 +479,7 @@ def bylaws_classes(request: HttpRequest, slug: str) -> HttpResponse:
     ]
     formset = ClassFormSet(request.POST or None, initial=initial, prefix="classes")
     if request.method == "POST" and formset.is_valid():
-        kept = [
-            row for row in formset.cleaned_data if row and row.get("code") and not row.get("DELETE")
-        ]
+        kept = kept_rows(formset)
         rows = [
             {
                 "code": row["code"].strip(),
@@ -527,8 +526,7 @@ def bylaws_offices(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and formset.is_valid():
         rows = [
             {"code": row["code"].strip(), "names": names_of(row), "powers": row["powers"]}
-            for row in formset.cleaned_data
-            if row and row.get("code") and not row.get("DELETE")
+            for row in kept_rows(formset)
         ]
         doc = dict(coop.bylaws, offices=rows)
         if _amend(request, formset, coop, doc):
