@@ -80,10 +80,29 @@ def start_discussion(*, by: User, coop: Cooperative, title: str, body: str) -> D
 
 
 def add_comment(*, by: User, discussion: Discussion, body: str) -> Comment:
+    """Comment, and tell the others in the thread by email, each in their language."""
     author = rules.access_participant(by, discussion.cooperative)
-    return Comment.objects.create(
-        discussion=discussion, author=author, body=_text(body, "body", limit=10000)
-    )
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            discussion=discussion, author=author, body=_text(body, "body", limit=10000)
+        )
+        ids = {discussion.author_id, *discussion.comments.values_list("author_id", flat=True)}
+        ids.discard(author.pk)
+        others = Member.objects.filter(
+            pk__in=ids, status__in=rules.membership_rules.MEMBER_STATUSES
+        ).select_related("user")
+        for member in others:
+            accounts.notify(
+                member.user,
+                "governance/email/comment",
+                {
+                    "discussion": discussion,
+                    "author": author,
+                    "coop": discussion.cooperative,
+                    "site": django_settings.SITE_URL,
+                },
+            )
+        return comment
 
 
 def add_proposal(*, by: User, discussion: Discussion, title: str, body: str) -> Proposal:

@@ -341,3 +341,21 @@ def test_ranked_polls_are_counted_round_by_round(coop, founder, members):
     assert results["irv"]["rounds"][-1]["tallies"]["Amal"] == 3
     assert sorted(results["stv"]["winners"]) == ["Amal", "Badr"]
     assert results["schulze"]["winners"] == ["Amal"]
+
+
+def test_a_comment_is_emailed_to_the_others_in_the_thread_in_their_language(
+    coop, founder, django_capture_on_commit_callbacks
+):
+    arabic = factories.member(coop, factories.person(language="ar"))
+    english = factories.member(coop)
+    outsider_to_thread = factories.member(coop)
+    discussion = actions.start_discussion(by=founder, coop=coop, title="Budget", body="Ideas?")
+    actions.add_comment(by=arabic.user, discussion=discussion, body="Yes")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_comment(by=english.user, discussion=discussion, body="Agreed")
+    recipients = {m.to[0]: m.subject for m in mail.outbox}
+    assert set(recipients) == {founder.email, arabic.user.email}
+    assert outsider_to_thread.user.email not in recipients
+    assert "Budget" in recipients[arabic.user.email]
+    assert recipients[arabic.user.email] != recipients[founder.email]
