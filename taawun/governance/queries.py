@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from taawun.errors import NotFound
@@ -62,11 +62,19 @@ def named_ballots(poll: Poll) -> QuerySet[Ballot]:
     )
 
 
-def awaiting_vote(member: Member) -> QuerySet[Poll]:
-    """Open polls on whose roll the member is and where they have not voted."""
-    open_polls = Poll.objects.filter(state=Poll.State.OPEN, roll__member=member)
-    named = open_polls.exclude(ballots__voter=member, ballots__replaced_at__isnull=True)
-    return named.exclude(voter_marks__member=member).distinct()
+def awaiting_vote(members: list[Member]) -> QuerySet[Poll]:
+    """Open polls on whose roll one of these memberships is and where it has
+    not voted yet: one query for all of a person's cooperatives."""
+    voted = Ballot.objects.filter(poll=OuterRef("pk"), voter__in=members, replaced_at__isnull=True)
+    marked = VoterMark.objects.filter(poll=OuterRef("pk"), member__in=members)
+    return (
+        Poll.objects.filter(state=Poll.State.OPEN, roll__member__in=members)
+        .exclude(Exists(voted))
+        .exclude(Exists(marked))
+        .select_related("cooperative")
+        .order_by("closes_at")
+        .distinct()
+    )
 
 
 def describe(choice: dict[str, Any], poll: Poll) -> list[str]:

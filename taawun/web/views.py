@@ -11,7 +11,6 @@ from django.views.i18n import set_language as django_set_language
 from taawun.accounts import actions as accounts
 from taawun.errors import InvalidInput
 from taawun.governance import queries as governance_queries
-from taawun.governance.models import Poll
 from taawun.membership import queries, rules
 from taawun.membership.models import Cooperative, Member
 
@@ -33,13 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 else 0,
             }
         )
-    ballots_due = list(
-        Poll.objects.filter(
-            pk__in=[p.pk for r in rows for p in governance_queries.awaiting_vote(r["member"])]
-        )
-        .select_related("cooperative")
-        .order_by("closes_at")
-    )
+    ballots_due = list(governance_queries.awaiting_vote([r["member"] for r in rows]))
     waiting = sum(1 for r in rows if r["member"].status == Member.Status.APPLICANT)
     return render(
         request,

@@ -222,3 +222,17 @@ def test_a_proxy_holder_votes_for_the_grantor_from_the_poll_page(client, coop, f
     )
     ballot = Ballot.objects.get(poll=poll)
     assert ballot.voter == grantor and ballot.cast_by == holder
+
+
+def test_the_dashboard_drops_a_secret_poll_once_voted_and_keeps_other_cooperatives(
+    client, coop, founder
+):
+    member = factories.member(coop)
+    other = factories.cooperative()
+    factories.member(other, member.user)
+    secret = poll_factories.poll(coop, founder, secret=True)
+    elsewhere = poll_factories.poll(other, factories.founder_of(other))
+    client.force_login(member.user)
+    assert set(client.get("/").context["ballots_due"]) == {secret, elsewhere}
+    actions.cast_vote(secret, by=member.user, choice={"answer": "yes"})
+    assert client.get("/").context["ballots_due"] == [elsewhere]
