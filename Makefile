@@ -66,9 +66,15 @@ check: lint typecheck migrations-check messages-check
 test: check browser-deps
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/pytest -n 2 --dist loadfile
 
-bench: $(VENV)/.installed compilemessages
+$(VENV)/.bench-installed: $(VENV)/.installed requirements/bench.txt
+	$(BIN)/pip install --quiet -r requirements/bench.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed compilemessages
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.counting
+	$(BIN)/python -m bench.casting
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
