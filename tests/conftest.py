@@ -1,8 +1,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from tests import factories
+
+# No deadline: how long an example takes is for the benchmarks to measure; on
+# a shared, busy machine a deadline only makes correct code fail at random.
+settings.register_profile("taawun", deadline=None)
+settings.load_profile("taawun")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from taawun.accounts.models import ApiToken, User
+from taawun.accounts.signals import name_changed
 from taawun.accounts.tasks import send_email
 from taawun.errors import Conflict, InvalidInput
 
@@ -93,8 +94,12 @@ def update_settings(user: User, *, name: str, language: str, time_zone: str) -> 
         raise InvalidInput(_("Unknown language."), field="language")
     if time_zone not in zoneinfo.available_timezones():
         raise InvalidInput(_("Unknown time zone."), field="time_zone")
+    renamed = name != user.name
     user.name = name
     user.language = language
     user.time_zone = time_zone
-    user.save(update_fields=["name", "language", "time_zone"])
+    with transaction.atomic():
+        user.save(update_fields=["name", "language", "time_zone"])
+        if renamed:
+            name_changed.send(sender=User, user=user)
     return user

@@ -38,7 +38,6 @@ from taawun.governance.models import (
     VoterMark,
 )
 from taawun.ledger import queries as ledger_queries
-from taawun.ledger.actions import append_entry
 from taawun.membership import actions as membership
 from taawun.membership.models import Cooperative, Member
 
@@ -48,10 +47,6 @@ State = Poll.State
 def _digest(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _ledger(coop: Cooperative, kind: str, by: Member | None, data: dict[str, Any]) -> None:
-    append_entry(str(coop.public_id), kind, actor=str(by.public_id) if by else None, data=data)
 
 
 def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
@@ -221,7 +216,7 @@ def open_poll(poll: Poll, *, by: User | None) -> Poll:
         poll.state = State.OPEN
         poll.opened_at = timezone.now()
         poll.save()
-        _ledger(
+        membership.record(
             coop,
             "poll.opened",
             actor,
@@ -394,7 +389,7 @@ def grant_proxy(poll: Poll, *, by: User, holder: Member) -> Proxy:
         proxy, _created = Proxy.objects.update_or_create(
             poll=poll, grantor=grantor, defaults={"holder": holder}
         )
-        _ledger(
+        membership.record(
             poll.cooperative,
             "poll.proxy_granted",
             grantor,
@@ -459,7 +454,7 @@ def close_poll(poll: Poll, *, by: User | None) -> Poll:
         poll.state = State.CLOSED
         poll.closed_at = timezone.now()
         poll.save()
-        _ledger(
+        membership.record(
             coop,
             "poll.closed",
             actor,
@@ -511,7 +506,7 @@ def record_outcome(
         )
         poll.state = State.DECIDED
         poll.save(update_fields=["state"])
-        _ledger(
+        membership.record(
             poll.cooperative,
             "poll.outcome",
             author,

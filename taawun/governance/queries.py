@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from taawun.errors import NotFound
@@ -62,18 +63,38 @@ def named_ballots(poll: Poll) -> QuerySet[Ballot]:
     )
 
 
-def awaiting_vote(members: list[Member]) -> QuerySet[Poll]:
-    """Open polls on whose roll one of these memberships is and where it has
-    not voted yet: one query for all of a person's cooperatives."""
-    voted = Ballot.objects.filter(poll=OuterRef("pk"), voter__in=members, replaced_at__isnull=True)
-    marked = VoterMark.objects.filter(poll=OuterRef("pk"), member__in=members)
-    return (
-        Poll.objects.filter(state=Poll.State.OPEN, roll__member__in=members)
-        .exclude(Exists(voted))
-        .exclude(Exists(marked))
+def on_open_rolls(member_ids: Iterable[int]) -> list[int]:
+    """Ids of the open polls on whose roll one of these memberships is."""
+    rows = RollEntry.objects.filter(member_id__in=list(member_ids), poll__state=Poll.State.OPEN)
+    return sorted(set(rows.values_list("poll_id", flat=True)))
+
+
+def awaiting_vote(member_ids: Iterable[int], polls: Iterable[int] | None = None) -> list[Poll]:
+    """Open polls on whose roll one of these memberships (by id) is and where
+    it has not voted yet, soonest to close first.
+
+    ``polls``, when given, are those open polls (``on_open_rolls``), known
+    already: the dashboard caches them under the cooperatives' versions,
+    which every poll opened or closed moves on. Most of the time there is
+    none, and nothing is asked of the database.
+    """
+    ids = list(member_ids)
+    on_roll = set(on_open_rolls(ids) if polls is None else polls)
+    if not ids or not on_roll:
+        return []
+    voted = Ballot.objects.filter(poll_id__in=on_roll, voter_id__in=ids, replaced_at__isnull=True)
+    marked = VoterMark.objects.filter(poll_id__in=on_roll, member_id__in=ids)
+    due = (
+        on_roll
+        - set(voted.values_list("poll_id", flat=True))
+        - set(marked.values_list("poll_id", flat=True))
+    )
+    if not due:
+        return []
+    return list(
+        Poll.objects.filter(pk__in=due, state=Poll.State.OPEN)
         .select_related("cooperative")
-        .order_by("closes_at")
-        .distinct()
+        .order_by("closes_at", "pk")
     )
 
 

@@ -34,7 +34,7 @@ from taawun.errors import (
     PermissionDenied,
 )
 from taawun.ledger.actions import append_entry
-from taawun.membership import rules
+from taawun.membership import caching, rules
 from taawun.membership.bylaws import bylaws_digest, default_bylaws, validate_bylaws
 from taawun.membership.models import Cooperative, Invitation, Member, MembershipEvent
 from taawun.membership.signals import member_applied
@@ -57,7 +57,14 @@ def _record(member: Member, kind: str, old: str, *, by: Member | None, note: str
     )
 
 
-def _ledger(coop: Cooperative, kind: str, by: Member | None, data: dict[str, Any]) -> None:
+def record(coop: Cooperative, kind: str, by: Member | None, data: dict[str, Any]) -> None:
+    """Record a change in the cooperative's ledger, inside the change's own
+    transaction; ``by`` appears only as its opaque public id.
+
+    Every change worth a ledger entry is one that members can see, so this
+    also moves the cooperative's version on: pages cached under it
+    (membership.caching) are rebuilt at the next request."""
+    caching.touch([coop.pk])
     append_entry(str(coop.public_id), kind, actor=str(by.public_id) if by else None, data=data)
 
 
@@ -134,7 +141,7 @@ def create_cooperative(
                 admitted_at=now,
             )
             _record(founder_member, "founded", "", by=founder_member)
-            _ledger(
+            record(
                 coop,
                 "coop.created",
                 founder_member,
@@ -146,7 +153,7 @@ def create_cooperative(
                     "bylaws": bylaws_digest(doc),
                 },
             )
-            _ledger(
+            record(
                 coop,
                 "member.admitted",
                 founder_member,
@@ -189,7 +196,7 @@ def amend_bylaws(*, by: User, coop: Cooperative, bylaws: dict[str, Any]) -> Coop
         before = bylaws_digest(coop.bylaws)
         coop.bylaws = doc
         coop.save(update_fields=["bylaws"])
-        _ledger(coop, "bylaws.changed", officer, {"from": before, "digest": bylaws_digest(doc)})
+        record(coop, "bylaws.changed", officer, {"from": before, "digest": bylaws_digest(doc)})
         return coop
 
 
@@ -233,7 +240,7 @@ def apply_for_membership(
                 status=S.APPLICANT,
             )
             _record(member, "applied", "", by=member)
-        _ledger(
+        record(
             coop,
             "member.applied",
             member,
@@ -313,7 +320,7 @@ def admit_member(member: Member, *, by: User | None, authority: str = "officers"
         member.admitted_at = timezone.now()
         member.save()
         _record(member, "admitted", old, by=officer, note=authority)
-        _ledger(
+        record(
             coop,
             "member.admitted",
             officer,
@@ -355,7 +362,7 @@ def reject_application(
         member.ended_at = timezone.now()
         member.save()
         _record(member, "rejected", S.APPLICANT, by=officer, note=reason)
-        _ledger(
+        record(
             coop,
             "member.rejected",
             officer,
@@ -392,7 +399,7 @@ def change_member_status(member: Member, *, by: User, to: str, reason: str = "")
             member.offices = []
         member.save()
         _record(member, kind, old, by=officer, note=reason)
-        _ledger(
+        record(
             coop,
             "member.status_changed",
             officer,
@@ -419,7 +426,7 @@ def withdraw_membership(member: Member, *, by: User) -> Member:
         member.offices = []
         member.save()
         _record(member, "withdrew", old, by=member)
-        _ledger(
+        record(
             member.cooperative,
             "member.status_changed",
             member,
@@ -455,7 +462,7 @@ def set_offices(member: Member, *, by: User, offices: list[str]) -> Member:
         member.offices = new
         member.save(update_fields=["offices"])
         _record(member, "offices", member.status, by=officer, note=",".join(new))
-        _ledger(
+        record(
             coop,
             "member.offices_changed",
             officer,
@@ -501,7 +508,7 @@ def invite_member(
             invited_by=officer,
             expires_at=timezone.now() + timedelta(days=settings.TAAWUN_INVITATION_DAYS),
         )
-        _ledger(
+        record(
             coop,
             "member.invited",
             officer,
@@ -580,7 +587,7 @@ def accept_invitation(
         invitation.used_by = member
         invitation.save(update_fields=["used_at", "used_by"])
         _record(member, "invited", old, by=invitation.invited_by)
-        _ledger(
+        record(
             coop,
             "invitation.accepted",
             member,

@@ -23,6 +23,10 @@ class Cooperative(models.Model):
     languages = models.JSONField(_("working languages"), default=list)
     bylaws = models.JSONField(_("bylaws settings"))
     created_at = models.DateTimeField(default=timezone.now)
+    # Moves on whenever what members see of the cooperative changes (the
+    # roll, offices, bylaws, a member's name): pages cached under it, such as
+    # the directory, are rebuilt at the next request. See membership.caching.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("cooperative")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -36,6 +38,28 @@ def directory(coop: Cooperative, search: str = "") -> QuerySet[Member]:
     return members
 
 
+def directory_page(coop: Cooperative, number: int, per_page: int, *, search: str = "") -> Page:
+    """One page of the directory, its members' ids read first from the
+    ``(cooperative, number)`` index and only those rows fetched whole: a deep
+    page costs the same as the first (an OFFSET over whole joined rows makes
+    PostgreSQL read and sort both tables)."""
+    members = directory(coop, search)
+    paginator = Paginator(members, per_page)
+    number = paginator.get_page(number).number if paginator.count else 1
+    start = (number - 1) * per_page
+    ids = list(members.values_list("pk", flat=True)[start : start + per_page])
+    rows = attach_cooperative(members.filter(pk__in=ids), coop)
+    return Page(rows, number, paginator)
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from a query string; anything that is not one is page 1."""
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
 def register(coop: Cooperative) -> QuerySet[Member]:
     """The member register: everyone ever admitted, with their dates."""
     return (
@@ -62,11 +86,43 @@ def memberships_of(user: Any) -> QuerySet[Member]:
     )
 
 
+class MembershipVersion(NamedTuple):
+    member_id: int
+    coop_public_id: uuid.UUID
+    coop_version: int
+
+
+def membership_versions(user: Any) -> list[MembershipVersion]:
+    """A person's memberships as the cache sees them: enough to tell whether
+    anything they would be shown has changed, in one narrow query."""
+    rows = (
+        Member.objects.filter(user=user)
+        .exclude(status=Member.Status.REJECTED)
+        .order_by("pk")
+        .values_list("pk", "cooperative__public_id", "cooperative__version")
+    )
+    return [MembershipVersion(*row) for row in rows]
+
+
 def get_cooperative(slug: str) -> Cooperative:
     coop = Cooperative.objects.filter(slug=slug).first()
     if coop is None:
         raise NotFound(_("There is no cooperative called “%(slug)s”.") % {"slug": slug[:60]})
     return coop
+
+
+def cooperative_as(slug: str, user: Any) -> tuple[Cooperative, Member | None]:
+    """The cooperative and the signed-in person's membership of it: one query
+    when they have one, as on most pages a member opens."""
+    if user is not None and user.is_authenticated:
+        member = (
+            Member.objects.select_related("cooperative")
+            .filter(cooperative__slug=slug, user=user)
+            .first()
+        )
+        if member is not None:
+            return member.cooperative, member
+    return get_cooperative(slug), None
 
 
 def get_member(coop: Cooperative, member_id: int) -> Member:

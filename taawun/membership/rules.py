@@ -49,7 +49,11 @@ def access_member(user: Any, coop: Cooperative) -> Member:
     """The signed-in user's membership, or an error saying why there is none."""
     if user is None or not user.is_authenticated:
         raise NotSignedIn()
-    member = membership_of(user, coop)
+    return require_member(membership_of(user, coop))
+
+
+def require_member(member: Member | None) -> Member:
+    """``member`` if it is a current membership, or the error saying it is not."""
     if not is_member(member):
         raise PermissionDenied(_("Only members of this cooperative can see this."))
     assert member is not None

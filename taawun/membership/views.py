@@ -12,12 +12,14 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from taawun.accounts.rules import signed_in
-from taawun.errors import NotFound, TaawunError
+from taawun.errors import NotFound, NotSignedIn, TaawunError
 from taawun.ledger import queries as ledger_queries
-from taawun.membership import actions, queries, rules
+from taawun.membership import actions, caching, queries, rules
 from taawun.membership.bylaws import power_labels, threshold_labels
 from taawun.membership.forms import (
     AcceptInvitationForm,
@@ -126,21 +128,31 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def directory(request: HttpRequest, slug: str) -> HttpResponse:
-    coop = queries.get_cooperative(slug)
-    rules.access_member(request.user, coop)
-    search = request.GET.get("q", "")
-    members = queries.directory(coop, search)
-    page = _page(request, members)
-    page.object_list = queries.attach_cooperative(page.object_list, coop)
+    coop, me = queries.cooperative_as(slug, request.user)
+    if not request.user.is_authenticated:
+        raise NotSignedIn()
+    rules.require_member(me)
+    search = request.GET.get("q", "").strip()[:100]
+    number = queries.page_number(request.GET.get("page"))
+    size = settings.TAAWUN_PAGE_SIZE
+
+    def table() -> dict[str, Any]:
+        page = queries.directory_page(coop, number, size, search=search)
+        context = {"coop": coop, "page": page, "q": search}
+        html = render_to_string("membership/directory_table.html", context)
+        return {"html": html, "total": page.paginator.count}
+
+    if search:
+        shown = table()
+    else:
+        # The same for every member until the roll changes: cached under the
+        # cooperative's version (membership.caching), per language and page.
+        key = caching.key(coop, "directory", get_language(), number)
+        shown = caching.cached(key, table)
     return render(
         request,
         "membership/directory.html",
-        {
-            "coop": coop,
-            "page": page,
-            "q": search[:100],
-            "total": page.paginator.count,
-        },
+        {"coop": coop, "q": search, "table": shown["html"], "total": shown["total"]},
     )
 
 

@@ -9,7 +9,6 @@ import hashlib
 import itertools
 import json
 import math
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -653,11 +652,10 @@ def _generated_export(n: int) -> Iterator[bytes]:
 
 
 def test_a_hundred_thousand_entries_are_verified_as_a_stream() -> None:
-    started = time.perf_counter()
+    # A generator of lines: the verifier never needs the whole export in
+    # memory. (How fast it goes is for the benchmarks, not for a test.)
     result = verify_lines(_generated_export(100_000))
-    elapsed = time.perf_counter() - started
     assert result.ok and result.count == 100_000
-    assert elapsed < 10  # generous for slow CI; about 1.5 s locally
 
 
 def test_verification_stops_reading_at_the_first_problem() -> None:
