@@ -7,13 +7,14 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from taawun.accounts import handles
 from taawun.accounts.models import ApiToken, User
-from taawun.accounts.signals import name_changed
+from taawun.accounts.signals import profile_changed
 from taawun.accounts.tasks import send_email
 from taawun.errors import Conflict, InvalidInput
 
@@ -84,7 +85,10 @@ def notify_address(email: str, subject: str, body: str) -> None:
     transaction.on_commit(lambda: send_email.enqueue(to=[email], subject=subject, body=body))
 
 
-def update_settings(user: User, *, name: str, language: str, time_zone: str) -> User:
+def update_settings(
+    user: User, *, name: str, language: str, time_zone: str, handle: str | None = None
+) -> User:
+    """Save a person's preferences; ``handle`` None leaves their handle as it is."""
     import zoneinfo
 
     name = name.strip()
@@ -94,12 +98,24 @@ def update_settings(user: User, *, name: str, language: str, time_zone: str) -> 
         raise InvalidInput(_("Unknown language."), field="language")
     if time_zone not in zoneinfo.available_timezones():
         raise InvalidInput(_("Unknown time zone."), field="time_zone")
-    renamed = name != user.name
+    new_handle = user.handle if handle is None else handle.strip().removeprefix("@").lower()
+    if new_handle != user.handle:
+        if not new_handle or not handles.is_valid(new_handle):
+            raise InvalidInput(
+                _("A handle is 2 to 30 Latin letters, digits or underscores."), field="handle"
+            )
+        if User.objects.filter(handle=new_handle).exclude(pk=user.pk).exists():
+            raise Conflict(_("That handle is taken; choose another."), field="handle")
+    changed = name != user.name or new_handle != user.handle
     user.name = name
+    user.handle = new_handle
     user.language = language
     user.time_zone = time_zone
-    with transaction.atomic():
-        user.save(update_fields=["name", "language", "time_zone"])
-        if renamed:
-            name_changed.send(sender=User, user=user)
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["name", "handle", "language", "time_zone"])
+            if changed:
+                profile_changed.send(sender=User, user=user)
+    except IntegrityError:  # taken by someone else in the meantime
+        raise Conflict(_("That handle is taken; choose another."), field="handle") from None
     return user

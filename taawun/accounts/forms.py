@@ -22,6 +22,14 @@ class SignInForm(AuthenticationForm):
 
 class SettingsForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=150)
+    handle = forms.CharField(
+        label=_("Handle"),
+        max_length=31,
+        help_text=_(
+            "Members mention you in discussions by writing @ and your handle: "
+            "2 to 30 Latin letters, digits or underscores."
+        ),
+    )
     language = forms.ChoiceField(
         label=_("Language"), choices=[("ar", "العربية"), ("en", "English")]
     )

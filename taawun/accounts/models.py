@@ -13,10 +13,17 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taawun.accounts import handles
+
 
 class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
-        user = self.model(email=self.normalize_email(email).strip(), **extra)
+        email = self.normalize_email(email).strip()
+        if not extra.get("handle"):
+            extra["handle"] = handles.suggest(
+                email, lambda h: self.model.objects.filter(handle=h).exists()
+            )
+        user = self.model(email=email, **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -36,6 +43,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("email"), max_length=254)
     name = models.CharField(_("name"), max_length=150)
+    # How other members mention this person (@handle); see accounts.handles.
+    # Lower case, so unique ignoring case.
+    handle = models.CharField(_("handle"), max_length=30, unique=True, null=True, blank=True)
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="", blank=True
     )

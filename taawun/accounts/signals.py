@@ -3,5 +3,5 @@
 from django.dispatch import Signal
 
 # Sent inside the change's transaction, with ``user``, when a person changes
-# the name other members see.
-name_changed = Signal()
+# what other members see of them: their name or their handle.
+profile_changed = Signal()

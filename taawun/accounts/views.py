@@ -29,6 +29,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         initial={
             "name": user.name,
+            "handle": user.handle or "",
             "language": user.language or (request.LANGUAGE_CODE or "en")[:2],
             "time_zone": user.time_zone,
         },

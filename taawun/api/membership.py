@@ -61,6 +61,7 @@ def _member_out(m: Member) -> dict[str, Any]:
         "id": m.pk,
         "number": m.number,
         "name": m.user.name,
+        "handle": m.user.handle,
         "membership_class": m.membership_class,
         "status": m.status,
         "offices": m.offices,
@@ -95,6 +96,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     return {
         "email": user.email,
         "name": user.name,
+        "handle": user.handle,
         "language": user.language,
         "memberships": [
             {

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class ErrorOut(Schema):
@@ -41,6 +41,7 @@ class MemberOut(Schema):
     id: int
     number: int | None
     name: str
+    handle: str | None = Field(None, description="How members mention this one: @handle.")
     membership_class: str
     status: str
     offices: list[str]
@@ -132,5 +133,6 @@ class MembershipOut(Schema):
 class MeOut(Schema):
     email: str
     name: str
+    handle: str | None
     language: str
     memberships: list[MembershipOut]

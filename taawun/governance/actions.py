@@ -38,7 +38,9 @@ from taawun.governance.models import (
     VoterMark,
 )
 from taawun.ledger import queries as ledger_queries
+from taawun.markdown import mentioned
 from taawun.membership import actions as membership
+from taawun.membership import queries as membership_queries
 from taawun.membership.models import Cooperative, Member
 
 State = Poll.State
@@ -65,49 +67,71 @@ def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
 
 def start_discussion(*, by: User, coop: Cooperative, title: str, body: str) -> Discussion:
     author = rules.access_participant(by, coop)
-    discussion = Discussion.objects.create(
-        cooperative=coop,
-        author=author,
-        title=_text(title, "title", limit=200),
-        body=_text(body, "body", limit=20000),
-    )
+    with transaction.atomic():
+        discussion = Discussion.objects.create(
+            cooperative=coop,
+            author=author,
+            title=_text(title, "title", limit=200),
+            body=_text(body, "body", limit=20000),
+        )
+        _tell_mentioned(author, discussion, discussion.body)
     return discussion
 
 
+def _email_context(discussion: Discussion, author: Member) -> dict[str, Any]:
+    return {
+        "discussion": discussion,
+        "author": author,
+        "coop": discussion.cooperative,
+        "site": django_settings.SITE_URL,
+    }
+
+
+def _tell_mentioned(author: Member, discussion: Discussion, text: str) -> set[int]:
+    """Email the members ``text`` mentions (@handle), each in their language,
+    but not the author; return whom it told."""
+    found = membership_queries.members_by_handle(discussion.cooperative, mentioned(text))
+    told = {m.pk for m in found.values()} - {author.pk}
+    for member in found.values():
+        if member.pk in told:
+            accounts.notify(
+                member.user, "governance/email/mention", _email_context(discussion, author)
+            )
+    return told
+
+
 def add_comment(*, by: User, discussion: Discussion, body: str) -> Comment:
-    """Comment, and tell the others in the thread by email, each in their language."""
+    """Comment; the members it mentions are told so, and the others in the
+    thread that there is a new comment, by email, each in their language."""
     author = rules.access_participant(by, discussion.cooperative)
     with transaction.atomic():
         comment = Comment.objects.create(
             discussion=discussion, author=author, body=_text(body, "body", limit=10000)
         )
+        told = _tell_mentioned(author, discussion, comment.body)
         ids = {discussion.author_id, *discussion.comments.values_list("author_id", flat=True)}
-        ids.discard(author.pk)
+        ids -= {author.pk, *told}
         others = Member.objects.filter(
             pk__in=ids, status__in=rules.membership_rules.MEMBER_STATUSES
         ).select_related("user")
         for member in others:
             accounts.notify(
-                member.user,
-                "governance/email/comment",
-                {
-                    "discussion": discussion,
-                    "author": author,
-                    "coop": discussion.cooperative,
-                    "site": django_settings.SITE_URL,
-                },
+                member.user, "governance/email/comment", _email_context(discussion, author)
             )
         return comment
 
 
 def add_proposal(*, by: User, discussion: Discussion, title: str, body: str) -> Proposal:
     author = rules.access_participant(by, discussion.cooperative)
-    return Proposal.objects.create(
-        discussion=discussion,
-        author=author,
-        title=_text(title, "title", limit=200),
-        body=_text(body, "body", limit=20000),
-    )
+    with transaction.atomic():
+        proposal = Proposal.objects.create(
+            discussion=discussion,
+            author=author,
+            title=_text(title, "title", limit=200),
+            body=_text(body, "body", limit=20000),
+        )
+        _tell_mentioned(author, discussion, proposal.body)
+    return proposal
 
 
 def create_meeting(*, by: User, coop: Cooperative, title: str, held_on: date) -> Meeting:

@@ -23,7 +23,13 @@ class DiscussionForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label=_("Your comment"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Your comment"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Markdown is welcome. To mention a member, write @ and their handle, "
+            "as the member directory shows it: they are told by email."
+        ),
     )
 
 

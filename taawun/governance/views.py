@@ -92,6 +92,9 @@ def discussion(request: HttpRequest, slug: str, discussion_id: int) -> HttpRespo
                 ),
             ):
                 return redirect(thread)
+    comments = list(thread.comments.select_related("author__user"))
+    proposals = list(thread.proposals.select_related("author__user").prefetch_related("polls"))
+    texts = [thread.body, *(c.body for c in comments), *(p.body for p in proposals)]
     return render(
         request,
         "governance/discussion.html",
@@ -99,8 +102,9 @@ def discussion(request: HttpRequest, slug: str, discussion_id: int) -> HttpRespo
             "coop": coop,
             "me": me,
             "discussion": thread,
-            "comments": thread.comments.select_related("author__user"),
-            "proposals": thread.proposals.select_related("author__user").prefetch_related("polls"),
+            "comments": comments,
+            "proposals": proposals,
+            "mentions": membership_queries.mention_pages(coop, texts),
             "comment_form": comment_form,
             "proposal_form": proposal_form,
         },

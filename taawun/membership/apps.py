@@ -8,7 +8,7 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Membership")
 
     def ready(self) -> None:
-        from taawun.accounts.signals import name_changed
-        from taawun.membership.caching import on_name_changed
+        from taawun.accounts.signals import profile_changed
+        from taawun.membership.caching import on_profile_changed
 
-        name_changed.connect(on_name_changed, dispatch_uid="membership.name_changed")
+        profile_changed.connect(on_profile_changed, dispatch_uid="membership.profile_changed")

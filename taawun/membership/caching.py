@@ -5,8 +5,8 @@ directory of a large cooperative, a person's dashboard. They are kept in
 Django's cache under a key that holds the cooperative's public id and its
 ``version``. Every change members can see moves the version on, in the same
 transaction as the change (every change recorded in the ledger, through
-``membership.actions.record``; a member's new name, through
-``accounts.signals.name_changed``), so the next
+``membership.actions.record``; a member's new name or handle, through
+``accounts.signals.profile_changed``), so the next
 request misses the cache and renders afresh. Nothing is ever invalidated by
 hand, and an entry under an old version simply ages out of the cache.
 
@@ -63,7 +63,7 @@ def cached(key: str, build: Callable[[], T]) -> T:
     return value
 
 
-def on_name_changed(sender: Any, user: Any, **kwargs: Any) -> None:
+def on_profile_changed(sender: Any, user: Any, **kwargs: Any) -> None:
     from taawun.membership.models import Member
 
     touch(Member.objects.filter(user=user).values_list("cooperative_id", flat=True))

@@ -8,9 +8,11 @@ from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from taawun.errors import NotFound
+from taawun.markdown import mentioned
 from taawun.membership.models import Cooperative, Member
 from taawun.membership.rules import MEMBER_STATUSES
 
@@ -29,6 +31,7 @@ def directory(coop: Cooperative, search: str = "") -> QuerySet[Member]:
             "cooperative_id",
             "user__name",
             "user__email",
+            "user__handle",
         )
         .order_by("number")
     )
@@ -123,6 +126,28 @@ def cooperative_as(slug: str, user: Any) -> tuple[Cooperative, Member | None]:
         if member is not None:
             return member.cooperative, member
     return get_cooperative(slug), None
+
+
+def members_by_handle(coop: Cooperative, handles: Iterable[str]) -> dict[str, Member]:
+    """The current members of ``coop`` who hold these handles (lower case)."""
+    wanted = {h.lower() for h in handles}
+    if not wanted:
+        return {}
+    found = Member.objects.filter(
+        cooperative=coop, status__in=MEMBER_STATUSES, user__handle__in=wanted
+    ).select_related("user", "cooperative")
+    return {m.user.handle: m for m in found if m.user.handle}
+
+
+def mention_pages(coop: Cooperative, texts: Iterable[str]) -> dict[str, str]:
+    """For the ``@handle`` mentions in ``texts``, each member's page: one query."""
+    handles: set[str] = set()
+    for text in texts:
+        handles |= mentioned(text)
+    return {
+        handle: reverse("membership:member", args=[coop.slug, member.pk])
+        for handle, member in members_by_handle(coop, handles).items()
+    }
 
 
 def get_member(coop: Cooperative, member_id: int) -> Member:

@@ -123,26 +123,29 @@ class RankedBallots:
         if matrix.ndim != 2:
             raise InvalidSettings(None, "the ballots must be a two-dimensional matrix")
         matrix = matrix.astype(np.int16, copy=False)
-        if weights is None:
-            w = np.ones(matrix.shape[0], dtype=np.int64)
-        else:
+        w = None
+        if weights is not None:
             w = np.asarray(weights, dtype=np.int64)
             if w.shape != (matrix.shape[0],):
                 raise InvalidWeight(None, "there must be one weight per ballot")
             if (w < 0).any():
                 raise InvalidWeight(None, "a weight cannot be negative")
-        if matrix.size:
-            if ((matrix < -1) | (matrix >= len(names))).any():
-                raise UnknownCandidate(None, "a ballot names a candidate number out of range")
-            if ((matrix[:, 1:] >= 0) & (matrix[:, :-1] < 0)).any():
+        if matrix.size and (matrix.min() < -1 or matrix.max() >= len(names)):
+            raise UnknownCandidate(None, "a ballot names a candidate number out of range")
+        # Merge first and check the distinct rankings only: every check is about
+        # one ballot at a time, and there are often far fewer distinct rankings.
+        rows, counts = _aggregate(matrix, w, len(names))
+        if rows.size:
+            if ((rows[:, 1:] >= 0) & (rows[:, :-1] < 0)).any():
                 raise InvalidSettings(None, "a ballot has a gap in its ranking")
-            ordered = np.sort(matrix, axis=1)
-            if ((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)).any():
+            if _repeats_a_candidate(rows, len(names)):
                 raise DuplicateRanking(None, "a ballot ranks the same candidate twice")
-        empty = matrix[:, 0] < 0 if matrix.shape[1] else np.ones(matrix.shape[0], dtype=bool)
-        blank = int(w[empty].sum())
-        keep = ~empty & (w > 0)
-        rows, counts = _aggregate(matrix[keep], w[keep], len(names))
+        empty = rows[:, 0] < 0 if rows.shape[1] else np.ones(rows.shape[0], dtype=bool)
+        blank = int(counts[empty].sum())
+        keep = ~empty & (counts > 0)
+        rows, counts = rows[keep], counts[keep]
+        if rows.shape[0]:  # drop the columns that are padding on every row
+            rows = np.ascontiguousarray(rows[:, : int((rows >= 0).sum(axis=1).max())])
         return cls(names, rows, counts, blank=blank)
 
     @classmethod
@@ -202,14 +205,11 @@ class RankedBallots:
         below all ranked ones.
         """
         n, width = self.prefs.shape
-        out = np.full((n, len(self.candidates)), width, dtype=np.int16)
-        rows = np.arange(n)
-        for k in range(width):
-            cand = self.prefs[:, k]
-            present = cand >= 0
-            level = k if self.levels is None else self.levels[present, k]
-            out[rows[present], cand[present]] = level
-        return out
+        # A spare last column takes the padding, which ``-1`` indexes.
+        out = np.full((n, len(self.candidates) + 1), width, dtype=np.int16)
+        levels = self.levels if self.levels is not None else np.arange(width, dtype=np.int16)
+        out[np.arange(n)[:, None], self.prefs] = levels
+        return np.ascontiguousarray(out[:, :-1])
 
     def rankings(self) -> Iterator[tuple[list[str | list[str]], int]]:
         """Each distinct ranking (names, equal groups as lists) and its weight."""
@@ -311,29 +311,61 @@ def _sort_key(key: _Key) -> tuple[tuple[int, ...], ...]:
 
 
 def _aggregate(
-    rows: npt.NDArray[np.int16], weights: npt.NDArray[np.int64], n_candidates: int
+    rows: npt.NDArray[np.int16], weights: npt.NDArray[np.int64] | None, n_candidates: int
 ) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int64]]:
-    """Merge identical rows, adding their weights; rows come out sorted."""
+    """Merge identical rows, adding their weights (1 each when ``None``).
+
+    Rows come out sorted (lexicographically, padding first), with their
+    original width; values must already lie between -1 and ``n_candidates - 1``.
+    """
     n, width = rows.shape
     if n == 0:
-        return rows.reshape(0, width), weights[:0]
-    # Drop all-padding columns at the end.
-    used = int((rows >= 0).sum(axis=1).max())
-    rows = rows[:, :used]
-    width = used
-    base = n_candidates + 1
-    if base**width < 2**62:
-        # Pack each row into one integer (digits = index + 1): sorting integers
-        # is several times faster than sorting rows.
-        packed = np.zeros(n, dtype=np.int64)
-        for k in range(width):
-            packed = packed * base + (rows[:, k].astype(np.int64) + 1)
-        order = np.argsort(packed, kind="stable")
-        sorted_keys = packed[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        return rows.reshape(0, width), np.zeros(0, dtype=np.int64)
+    bits = n_candidates.bit_length()  # one digit per position: candidate index + 1
+    if bits * width > 62:
+        unique, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+        if weights is None:
+            return unique.astype(np.int16), counts.astype(np.int64)
+        merged = np.zeros(unique.shape[0], dtype=np.int64)
+        np.add.at(merged, inverse.reshape(-1), weights)
+        return unique.astype(np.int16), merged
+    # Pack each row into one integer, most significant digit first, so that
+    # integer order is the rows' lexicographic order: sorting integers is
+    # many times faster than sorting rows.
+    shifts = np.arange(width - 1, -1, -1, dtype=np.int64) * bits
+    place = np.left_shift(1, shifts)
+    packed = rows @ place + place.sum()
+    if weights is None:
+        keys = np.sort(packed)
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        merged = np.diff(np.r_[starts, n])
+    else:
+        order = np.argsort(packed)
+        keys = packed[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
         merged = np.add.reduceat(weights[order], starts)
-        return np.ascontiguousarray(rows[order[starts]]), merged.astype(np.int64)
-    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
-    merged = np.zeros(unique.shape[0], dtype=np.int64)
-    np.add.at(merged, inverse.reshape(-1), weights)
-    return unique.astype(np.int16), merged
+    # Read the digits back one position at a time (into contiguous rows of a
+    # transposed matrix, which is several times faster than one 2-D shift).
+    keys = keys[starts]
+    columns = np.empty((width, keys.size), dtype=np.int16)
+    for k in range(width):
+        np.bitwise_and(keys >> shifts[k], (1 << bits) - 1, out=columns[k], casting="unsafe")
+    columns -= 1
+    return np.ascontiguousarray(columns.T), merged.astype(np.int64)
+
+
+def _repeats_a_candidate(rows: npt.NDArray[np.int16], n_candidates: int) -> bool:
+    """Whether some row (padded with ``-1``) names a candidate twice: a row is
+    fine when the set of its candidates, as bits, has as many members as the
+    row has ranked positions."""
+    if n_candidates > 64:
+        ordered = np.sort(rows, axis=1)
+        return bool(((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)).any())
+    bit = np.zeros(n_candidates + 1, dtype=np.uint64)  # the last entry takes the padding
+    bit[:-1] = np.left_shift(np.uint64(1), np.arange(n_candidates, dtype=np.uint64))
+    seen = np.zeros(rows.shape[0], dtype=np.uint64)
+    ranked = np.zeros(rows.shape[0], dtype=np.int64)
+    for column in rows.T.copy():  # contiguous columns
+        seen |= bit[column]
+        ranked += column >= 0
+    return bool((np.bitwise_count(seen) != ranked).any())

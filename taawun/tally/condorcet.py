@@ -17,25 +17,49 @@ always the only candidate of the first tier.
 
 from __future__ import annotations
 
+import numpy as np
+
 from taawun.tally.ballots import RankedBallots
 from taawun.tally.errors import InvalidSettings
 from taawun.tally.results import Round, SchulzeResult
 from taawun.tally.ties import TieBreaker
 
+# Candidates per bit mask when adding up the pairwise counts: a mask of
+# _BLOCK bits indexes 2**_BLOCK counts per candidate.
+_BLOCK = 10
+
 
 def pairwise_matrix(ballots: RankedBallots) -> list[list[int]]:
     """``matrix[a][b]``: ballots ranking candidate ``a`` above candidate ``b``."""
     n = len(ballots.candidates)
-    positions = ballots.positions()
-    weights = ballots.weights
-    matrix = [[0] * n for _ in range(n)]
-    for a in range(n):
-        column = positions[:, a]
-        for b in range(a + 1, n):
-            difference = column - positions[:, b]
-            matrix[a][b] = int(weights[difference < 0].sum())
-            matrix[b][a] = int(weights[difference > 0].sum())
-    return matrix
+    prefs, weights, levels = ballots.prefs, ballots.weights, ballots.levels
+    width = prefs.shape[1]
+    # Each ranked position of a ballot says "this candidate beats this set":
+    # the candidates ranked lower or not at all. Adding up the weights per
+    # (candidate, set) takes one pass over the ballots; each set then gives
+    # its count to each of its members. The sets are bit masks over blocks of
+    # at most _BLOCK candidates. Padding counts for a spare candidate ``n``,
+    # whose counts are dropped.
+    beater = np.where(prefs >= 0, prefs, n).astype(np.int64).ravel()
+    amounts = np.repeat(weights, width)
+    matrix = np.zeros((n, n), dtype=np.int64)
+    for first in range(0, n, _BLOCK):
+        size = min(_BLOCK, n - first)
+        bit = np.zeros(n + 1, dtype=np.int64)
+        bit[first : first + size] = np.left_shift(1, np.arange(size))
+        # at_or_above[r, k]: the block's candidates ranked at position k or above...
+        at_or_above = np.bitwise_or.accumulate(bit[prefs], axis=1)
+        if levels is not None:
+            # ...or level with it.
+            for k in range(width - 2, -1, -1):
+                level = levels[:, k + 1] == levels[:, k]
+                at_or_above[level, k] = at_or_above[level, k + 1]
+        below = at_or_above.ravel() ^ ((1 << size) - 1)
+        counts = np.zeros((n + 1) << size, dtype=np.int64)
+        np.add.at(counts, (beater << size) | below, amounts)
+        members = (np.arange(1 << size)[:, None] >> np.arange(size)) & 1
+        matrix[:, first : first + size] = counts[: n << size].reshape(n, 1 << size) @ members
+    return matrix.tolist()
 
 
 def strongest_paths(pairwise: list[list[int]]) -> list[list[int]]:

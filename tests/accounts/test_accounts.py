@@ -113,11 +113,21 @@ def test_settings_are_saved_and_bad_values_refused(client, db):
     user = factories.person()
     client.force_login(user)
     url = reverse("accounts:settings")
-    client.post(url, {"name": "Rana H.", "language": "ar", "time_zone": "Africa/Cairo"})
+    client.post(
+        url, {"name": "Rana H.", "handle": "rana", "language": "ar", "time_zone": "Africa/Cairo"}
+    )
     user.refresh_from_db()
-    assert (user.name, user.language, user.time_zone) == ("Rana H.", "ar", "Africa/Cairo")
-    bad = client.post(url, {"name": "", "language": "ar", "time_zone": "Mars/Olympus"})
-    assert bad.status_code == 200 and set(bad.context["form"].errors) == {"name", "time_zone"}
+    assert (user.name, user.handle, user.language, user.time_zone) == (
+        "Rana H.",
+        "rana",
+        "ar",
+        "Africa/Cairo",
+    )
+    bad = client.post(
+        url, {"name": "", "handle": "", "language": "ar", "time_zone": "Mars/Olympus"}
+    )
+    assert bad.status_code == 200
+    assert set(bad.context["form"].errors) == {"name", "handle", "time_zone"}
 
 
 def test_an_api_token_is_shown_once_and_stored_only_as_a_hash(client, db):

@@ -20,6 +20,7 @@ import pytest
 # database work from a thread with a running loop unless told it is safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
 
 from tests import factories
@@ -35,6 +36,31 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+
+# Every id an attribute points to must exist: a hint or an error that a field's
+# aria-describedby names under the wrong id is never read out, and axe-core
+# only lists such a reference as "needs review" when another id in it exists.
+DANGLING_REFERENCES = """() => {
+    const attributes = ['aria-describedby', 'aria-labelledby', 'aria-errormessage',
+                        'aria-controls', 'aria-owns', 'aria-details', 'for'];
+    const found = [];
+    for (const attribute of attributes) {
+        for (const e of document.querySelectorAll(`[${attribute}]`)) {
+            const value = e.getAttribute(attribute);
+            for (const id of value.split(/\\s+/).filter(Boolean)) {
+                if (!document.getElementById(id)) {
+                    found.push(`<${e.tagName.toLowerCase()} ${attribute}="${value}">: no #${id}`);
+                }
+            }
+        }
+    }
+    return found;
+}"""
+
+axe = Axe()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -109,3 +135,15 @@ def sign_in(
         form.locator("button").click()
     assert "/accounts/login/" not in page.url, f"signing in as {email} failed: {page.url}"
     return navigation.value
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """What axe-core finds against WCAG 2.2 A/AA on the page as it stands, and
+    the references to ids that do not exist; empty when there is nothing."""
+    problems = []
+    results = axe.run(page, options=AXE_OPTIONS)
+    if results.violations_count:
+        problems.append(results.generate_report())
+    if dangling := page.evaluate(DANGLING_REFERENCES):
+        problems.append("references to elements that do not exist: " + "; ".join(dangling))
+    return problems

@@ -16,17 +16,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Response
 from playwright.sync_api import Page as BrowserPage
 
-from tests.browser.conftest import language_context, sign_in
+from tests.browser.conftest import accessibility_problems, language_context, sign_in
 from tests.web import PAGES, Page, World, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 NARROW = 320
 DIRECTION = {"ar": "rtl", "en": "ltr"}
 
@@ -45,28 +42,6 @@ WIDEST = """(limit) => {
         .slice(0, 5)
         .map((e) => e.outerHTML.slice(0, 160));
 }"""
-
-# Every id an attribute points to must exist: a hint or an error that a field's
-# aria-describedby names under the wrong id is never read out, and axe-core
-# only lists such a reference as "needs review" when another id in it exists.
-DANGLING_REFERENCES = """() => {
-    const attributes = ['aria-describedby', 'aria-labelledby', 'aria-errormessage',
-                        'aria-controls', 'aria-owns', 'aria-details', 'for'];
-    const found = [];
-    for (const attribute of attributes) {
-        for (const e of document.querySelectorAll(`[${attribute}]`)) {
-            const value = e.getAttribute(attribute);
-            for (const id of value.split(/\\s+/).filter(Boolean)) {
-                if (!document.getElementById(id)) {
-                    found.push(`<${e.tagName.toLowerCase()} ${attribute}="${value}">: no #${id}`);
-                }
-            }
-        }
-    }
-    return found;
-}"""
-
-axe = Axe()
 
 
 def _open(page: BrowserPage, world: World, spec: Page, response: Response | None = None) -> None:
@@ -97,13 +72,7 @@ def test_the_page_is_accessible(
     user = world.user(spec)
     landed = sign_in(page, user.email, next_url=world.url(spec)) if user is not None else None
     _open(page, world, spec, landed)
-    problems: list[str] = []
-
-    results = axe.run(page, options=AXE_OPTIONS)
-    if results.violations_count:
-        problems.append(results.generate_report())
-    if dangling := page.evaluate(DANGLING_REFERENCES):
-        problems.append("references to elements that do not exist: " + "; ".join(dangling))
+    problems = accessibility_problems(page)
 
     html: dict[str, Any] = page.evaluate(
         "() => ({lang: document.documentElement.lang, dir: document.documentElement.dir})"

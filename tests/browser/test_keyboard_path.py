@@ -1,6 +1,6 @@
-"""A whole path through the site with the keyboard alone: Tab, typing, arrow
-keys and Enter; never a click and never a field filled by its selector. The
-tests only look at which element has the focus, to know where they are.
+"""A whole path through the site with the keyboard alone (see
+tests/browser/keyboard.py): Tab, typing, arrow keys and Enter; never a click
+and never a field filled by its selector.
 
 A visitor applies to join a cooperative, an officer admits them, and they sign
 in to find themselves an active member."""
@@ -11,61 +11,22 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext
 
 from taawun.membership.models import Member
 from tests import factories
+from tests.browser.keyboard import (
+    DESCRIBE_FOCUS,
+    FOCUSED,
+    press_enter_and_wait,
+    sign_in_with_keyboard,
+    tab_to,
+    type_into,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-MAX_TABS = 40
 PASSPHRASE = "a long keyboard passphrase"
-
-FOCUSED = """([selector, text]) => {
-    const e = document.activeElement;
-    return !!e && e.matches(selector) && (!text || e.textContent.trim() === text);
-}"""
-DESCRIBE_FOCUS = """() => {
-    const e = document.activeElement;
-    if (!e || e === document.body) return 'nothing';
-    const label = (e.getAttribute('name') || e.textContent || '').trim().slice(0, 40);
-    return `<${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}> ${label}`;
-}"""
-
-
-def tab_to(page: Page, selector: str, text: str = "") -> None:
-    """Press Tab until the focus is on ``selector`` (with exactly ``text``, if given)."""
-    visited = []
-    for _ in range(MAX_TABS):
-        page.keyboard.press("Tab")
-        if page.evaluate(FOCUSED, [selector, text]):
-            return
-        visited.append(page.evaluate(DESCRIBE_FOCUS))
-    pytest.fail(
-        f"{selector} {text!r} was not reached with {MAX_TABS} presses of Tab on {page.url}; "
-        f"the focus went through: {visited}"
-    )
-
-
-def press_enter_and_wait(page: Page) -> None:
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-
-
-def type_into(page: Page, name: str, text: str) -> None:
-    tab_to(page, f"[name={name}]")
-    page.keyboard.type(text)
-
-
-def sign_in_with_keyboard(page: Page, email: str, password: str = factories.PASSWORD) -> None:
-    """From a page with a "Sign in" link: reach it, open it, type, press Enter."""
-    tab_to(page, "a[href='/accounts/login/']")
-    press_enter_and_wait(page)
-    assert page.url.endswith("/accounts/login/")
-    type_into(page, "username", email)
-    type_into(page, "password", password)
-    press_enter_and_wait(page)  # Enter in a field sends its form
-    assert "/accounts/login/" not in page.url, f"signing in as {email} failed"
 
 
 @pytest.mark.parametrize("language", ["ar", "en"])
