@@ -146,6 +146,17 @@ def answer_labels() -> dict[str, Any]:
     return {"yes": _("Yes"), "no": _("No"), "abstain": _("Abstain"), "maybe": _("If need be")}
 
 
+RANKED_KINDS = ("irv", "stv", "schulze")
+
+
+class NumberText(forms.TextInput):
+    """A whole number typed as text: a number field refuses Arabic-Indic digits
+    (١٢٣) in browsers, which Django reads as numbers all the same."""
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 4})
+
+
 class VoteForm(forms.Form):
     """The ballot, built for the poll's kind. Ranking is by numbers, not dragging."""
 
@@ -193,14 +204,23 @@ class VoteForm(forms.Form):
                         min_value=settings["score_min"],
                         max_value=settings["score_max"],
                         initial=settings["score_min"],
+                        widget=NumberText(),
                     )
                 elif kind == "dots":
                     field = forms.IntegerField(
-                        label=option, min_value=0, max_value=settings["dots"], required=False
+                        label=option,
+                        min_value=0,
+                        max_value=settings["dots"],
+                        required=False,
+                        widget=NumberText(),
                     )
                 else:
                     field = forms.IntegerField(
-                        label=option, min_value=1, max_value=len(options), required=False
+                        label=option,
+                        min_value=1,
+                        max_value=len(options),
+                        required=False,
+                        widget=NumberText(),
                     )
                 self.fields[f"o{index}"] = field
         elif kind == "meeting":
@@ -210,6 +230,24 @@ class VoteForm(forms.Form):
                     widget=forms.RadioSelect,
                     choices=[(a, answers[a]) for a in MEETING_ANSWERS],
                 )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.poll.kind in RANKED_KINDS:
+            # Two options given the same rank: say so beside each of them.
+            by_rank: dict[int, list[str]] = {}
+            for name in self.fields:
+                if data.get(name) is not None:
+                    by_rank.setdefault(data[name], []).append(name)
+            for rank, names in by_rank.items():
+                if len(names) > 1:
+                    labels = [str(self.fields[n].label) for n in names]
+                    message = _("%(options)s all have rank %(rank)d; give each a different number.")
+                    for name in names:
+                        self.add_error(
+                            name, message % {"options": " · ".join(labels), "rank": rank}
+                        )
+        return data
 
     def raw_choice(self) -> dict[str, Any]:
         """The choice in the form ballots.check_choice expects."""

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -171,7 +172,16 @@ def _poll_context(request: HttpRequest, slug: str, poll_id: int) -> dict[str, An
 
 
 def poll(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
-    context = _poll_context(request, slug, poll_id)
+    return _poll_page(request, _poll_context(request, slug, poll_id))
+
+
+def _poll_page(
+    request: HttpRequest,
+    context: dict[str, Any],
+    vote_form: VoteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The poll's page; with ``vote_form``, the ballot as the voter left it."""
     poll, me = context["poll"], context["me"]
     can_manage = rules.can_manage_poll(me, poll.created_by_id)
     show_named = not poll.is_secret and (
@@ -193,7 +203,8 @@ def poll(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
             "on_roll": queries.on_roll(poll, me),
             "voted": queries.has_voted(poll, me),
             "can_manage": can_manage,
-            "vote_form": VoteForm(poll=poll) if poll.state == Poll.State.OPEN else None,
+            "vote_form": vote_form
+            or (VoteForm(poll=poll) if poll.state == Poll.State.OPEN else None),
             "outcome_form": OutcomeForm()
             if can_manage and poll.state == Poll.State.CLOSED
             else None,
@@ -202,7 +213,7 @@ def poll(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
             "proxy_form": proxy_form,
         }
     )
-    return render(request, "governance/poll.html", context)
+    return render(request, "governance/poll.html", context, status=status)
 
 
 def poll_action(request: HttpRequest, slug: str, poll_id: int, action: str) -> HttpResponse:
@@ -230,6 +241,9 @@ def vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
     if request.method != "POST":
         return redirect(poll)
     by = signed_in(request)
+    if "edit" in request.POST:
+        # "Change my answers" on the check page: the ballot again, filled in.
+        return _poll_page(request, context, VoteForm(poll=poll, initial=_answers(request, poll)))
     if "confirm" in request.POST:
         try:
             choice = json.loads(request.POST.get("choice", ""))
@@ -264,7 +278,7 @@ def vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
         try:
             choice = check_choice(poll.kind, poll.options, poll.settings, form.raw_choice())
         except TaawunError as error:
-            form.add_error(None, str(error.message))
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
             return render(
                 request,
@@ -275,19 +289,27 @@ def vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
                     "lines": queries.describe(choice, poll),
                     "receipt": request.POST.get("receipt", ""),
                     "for_member": request.POST.get("for_member", ""),
+                    # To go back to the ballot with the answers as they were.
+                    "answers": [
+                        (name, value)
+                        for name in form.fields
+                        for value in request.POST.getlist(name)
+                    ],
                 },
             )
-    context.update(
-        {
-            "vote_form": form,
-            "on_roll": True,
-            "voted": False,
-            "can_manage": False,
-            "named": None,
-            "chart": None,
-        }
-    )
-    return render(request, "governance/poll.html", context, status=400)
+    return _poll_page(request, context, form, status=400)
+
+
+def _answers(request: HttpRequest, poll: Poll) -> dict[str, Any]:
+    """The ballot's answers as the check page sent them back, to fill it in again."""
+    answers: dict[str, Any] = {}
+    for name, field in VoteForm(poll=poll).fields.items():
+        values = request.POST.getlist(name)
+        if isinstance(field, forms.MultipleChoiceField):
+            answers[name] = values
+        elif values:
+            answers[name] = values[-1]
+    return answers
 
 
 def _proxy_grantor(request: HttpRequest, context: dict[str, Any]) -> Any:

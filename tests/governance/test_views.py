@@ -62,7 +62,49 @@ def test_a_ranking_with_two_equal_numbers_is_sent_back_with_the_reason(client, c
         reverse("governance:vote", args=[coop.slug, poll.pk]), {"o0": "1", "o1": "1"}
     )
     assert page.status_code == 400
-    assert "same rank" in page.content.decode()
+    errors = page.context["vote_form"].errors
+    expected = "Amal · Badr all have rank 1; give each a different number."
+    assert errors["o0"] == [expected] and errors["o1"] == [expected]
+    html = page.content.decode()
+    assert 'href="#id_o0_field"' in html  # the summary links to the field
+    assert 'aria-describedby="id_o0_error"' in html or 'id="id_o0_error"' in html
+    assert not Ballot.objects.exists()
+
+
+def test_a_block_without_a_reason_is_shown_beside_the_reason(client, coop, founder):
+    member = factories.member(coop)
+    poll = poll_factories.poll(coop, founder, kind="consent")
+    client.force_login(member.user)
+    page = client.post(reverse("governance:vote", args=[coop.slug, poll.pk]), {"position": "block"})
+    assert page.status_code == 400
+    assert list(page.context["vote_form"].errors) == ["reason"]
+    assert not Ballot.objects.exists()
+
+
+def test_change_my_answers_brings_the_ballot_back_filled_in(client, coop, founder):
+    member = factories.member(coop)
+    poll = poll_factories.poll(coop, founder, kind="irv")
+    client.force_login(member.user)
+    url = reverse("governance:vote", args=[coop.slug, poll.pk])
+    check = client.post(url, {"o0": "2", "o1": "1", "o2": ""})
+    assert check.status_code == 200 and "Check your vote" in check.content.decode()
+    answers = dict(check.context["answers"])
+    back = client.post(url, {**answers, "edit": "1"})
+    form = back.context["vote_form"]
+    assert (form["o0"].value(), form["o1"].value()) == ("2", "1")
+    assert 'value="2"' in back.content.decode()
+    assert not Ballot.objects.exists()
+
+
+def test_ranks_can_be_typed_in_arabic_digits(client, coop, founder):
+    member = factories.member(coop)
+    poll = poll_factories.poll(coop, founder, kind="irv")
+    client.force_login(member.user)
+    check = client.post(
+        reverse("governance:vote", args=[coop.slug, poll.pk]), {"o0": "\u0662", "o1": "\u0661"}
+    )
+    assert check.status_code == 200
+    assert check.context["lines"] == ["1. Badr", "2. Amal"]
 
 
 def test_a_tampered_confirmation_is_checked_again_and_refused(client, coop, founder):
