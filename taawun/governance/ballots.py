@@ -134,16 +134,14 @@ def _dots(options: list[str], settings: dict[str, Any], raw: dict[str, Any]) -> 
         if count:
             result[str(index)] = result.get(str(index), 0) + count
     spent = sum(result.values())
-    if spent == 0:
-        raise InvalidInput(_("Place at least one dot."), field="choice")
-    if spent > budget:
+    if spent != budget:
         raise InvalidInput(
             ngettext(
-                "You have %(n)d dot to spread; you placed more.",
-                "You have %(n)d dots to spread; you placed more.",
+                "Spread exactly %(n)d dot; you placed %(placed)d.",
+                "Spread exactly %(n)d dots; you placed %(placed)d.",
                 budget,
             )
-            % {"n": budget},
+            % {"n": budget, "placed": spent},
             field="choice",
         )
     return {"dots": dict(sorted(result.items(), key=lambda kv: int(kv[0])))}
