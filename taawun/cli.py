@@ -196,6 +196,24 @@ def cmd_ledger_verify(args: argparse.Namespace) -> None:
     raise SystemExit(1)
 
 
+# Params of a tally error that are words of the message rather than names
+# from the file: they are translated too.
+TRANSLATED_PARAMS = ("what", "meaning")
+
+
+def tally_message(error: Any) -> str:
+    """A tally error in the reader's language: the library marks its English
+    templates (``gettext_noop``) and gives the params; Django translates."""
+    params = {
+        key: _(value) if key in TRANSLATED_PARAMS and isinstance(value, str) else value
+        for key, value in error.params.items()
+    }
+    try:
+        return _(error.template) % params if params else _(error.template)
+    except (KeyError, TypeError, ValueError):
+        return str(error.message)
+
+
 def cmd_tally(args: argparse.Namespace) -> None:
     """Count a ballot file (BLT, PrefLib, JSON) with no database."""
     _setup()
@@ -213,7 +231,7 @@ def cmd_tally(args: argparse.Namespace) -> None:
         _fail(_("Cannot read %(file)s: %(reason)s") % {"file": args.file, "reason": error.strerror})
     except TallyInputError as error:
         where = _("line %(line)s: ") % {"line": error.line} if error.line else ""
-        _fail(f"{args.file}: {where}{error}")
+        _fail(f"{args.file}: {where}{tally_message(error)}")
     detail = result.to_dict()
     if args.format == "json":
         print(result.to_json(indent=2))

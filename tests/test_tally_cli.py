@@ -17,12 +17,12 @@ TAAWUN = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "taawun"
 SHARED = Path(os.environ.get("TAAWUN_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
 
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(tmp_path: Path, *args: str, lang: str = "C.UTF-8") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(
         {
             "TAAWUN_VAR": str(tmp_path),
-            "LC_ALL": "C.UTF-8",
+            "LC_ALL": lang,
             "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
         }
     )
@@ -43,7 +43,29 @@ def test_a_malformed_file_is_named_with_its_line(tmp_path):
     bad.write_text('3 1\n1 1 2 0\n1 x 0\n0\n"A"\n"B"\n"C"\n"T"\n')
     done = run(tmp_path, "tally", str(bad))
     assert done.returncode == 1
-    assert "line 3" in done.stderr
+    assert done.stderr.strip() == (
+        f"taawun: {bad}: line 3: a preference must be a whole number, not “x”"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "arabic"),
+    [
+        (
+            '3 1\n1 1 2 0\n1 x 0\n0\n"A"\n"B"\n"C"\n"T"\n',
+            "السطر 3: يجب أن يكون التفضيل عددًا صحيحًا، لا «x»",
+        ),
+        ('2 1\n1 1 1 0\n0\n"A"\n"B"\n"T"\n', "المرشح 1 مرتّب مرتين"),
+        ('3 1\n1 1 2 0\n0\n"A"\n"B"\n', "يذكر الرأس 3 مرشحين، لكن يليه 2 من الأسماء"),
+    ],
+)
+def test_a_malformed_file_is_explained_in_arabic_to_an_arabic_terminal(tmp_path, content, arabic):
+    bad = tmp_path / "bad.blt"
+    bad.write_text(content)
+    done = run(tmp_path, "tally", str(bad), lang="ar_EG.UTF-8")
+    assert done.returncode == 1
+    assert arabic in done.stderr, done.stderr
+    assert done.stdout == ""
 
 
 def test_the_table_format_shows_rounds_and_arabic_names(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from taawun.tally.choice import approval, dot_vote, plurality, score
 from taawun.tally.condorcet import schulze
 from taawun.tally.decisions import ConsentVote, consent, yes_no
-from taawun.tally.errors import InvalidSettings
+from taawun.tally.errors import InvalidSettings, gettext_noop
 from taawun.tally.formats import BallotFile
 from taawun.tally.irv import instant_runoff
 from taawun.tally.meeting import meeting_time
@@ -31,11 +31,13 @@ def count_ballot_file(
     if kind == "ranked":
         ranked = ballot_file.ranked
         if ranked is None:
-            raise InvalidSettings(None, "the file holds no ranked ballots")
+            raise InvalidSettings(None, gettext_noop("the file holds no ranked ballots"))
         chosen = method or ("irv" if seats == 1 else "stv")
         if chosen == "irv":
             if seats != 1:
-                raise InvalidSettings(None, "instant runoff fills one seat; use stv for more")
+                raise InvalidSettings(
+                    None, gettext_noop("instant runoff fills one seat; use stv for more")
+                )
             return instant_runoff(ranked, seed=seed)
         if chosen == "stv":
             return scottish_stv(ranked, seats, seed=seed)
@@ -44,10 +46,18 @@ def count_ballot_file(
         if chosen == "schulze":
             return schulze(ranked, seats=seats, seed=seed)
         raise InvalidSettings(
-            None, f"ranked ballots are counted by {', '.join(RANKED_METHODS)}, not {chosen!r}"
+            None,
+            gettext_noop("ranked ballots are counted by %(methods)s, not “%(method)s”"),
+            methods=", ".join(RANKED_METHODS),
+            method=str(chosen),
         )
     if method is not None and method != kind:
-        raise InvalidSettings(None, f"a {kind} poll is counted by {kind}, not {method!r}")
+        raise InvalidSettings(
+            None,
+            gettext_noop("a %(kind)s poll is counted by %(kind)s, not “%(method)s”"),
+            kind=kind,
+            method=str(method),
+        )
     names = ballot_file.candidates
     ballots = ballot_file.ballots
     weights = ballot_file.weights
@@ -92,4 +102,4 @@ def count_ballot_file(
         )
     if kind == "meeting_time":
         return meeting_time(names, ballots, weights=weights, seed=seed)
-    raise InvalidSettings(None, f"unknown poll kind {kind!r}")
+    raise InvalidSettings(None, gettext_noop("unknown poll kind “%(kind)s”"), kind=str(kind))

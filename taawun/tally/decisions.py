@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from taawun.tally._common import weighted
-from taawun.tally.errors import InvalidSettings
+from taawun.tally.errors import InvalidSettings, gettext_noop
 from taawun.tally.results import Arithmetic, ConsentResult, DecisionResult, Round, Threshold
 from taawun.tally.validation import CONSENT_CHOICES, YES_NO_CHOICES, check_consent, check_yes_no
 
@@ -42,8 +42,9 @@ def threshold(rule: str, *, abstentions_count: bool = False) -> Threshold:
     if rule not in THRESHOLDS:
         raise InvalidSettings(
             None,
-            f"unknown threshold {rule!r}; use one of {', '.join(THRESHOLDS)}",
-            threshold=rule,
+            gettext_noop("unknown threshold “%(threshold)s”; use one of %(thresholds)s"),
+            threshold=str(rule),
+            thresholds=", ".join(THRESHOLDS),
         )
     required, comparison = THRESHOLDS[rule]
     return Threshold(

@@ -12,16 +12,36 @@ from __future__ import annotations
 from typing import Any
 
 
+def gettext_noop(message: str) -> str:
+    """Marks ``message`` for the translation catalogues (Django's makemessages
+    looks for this name) without importing Django: the caller translates."""
+    return message
+
+
+def _fill(template: str, params: dict[str, Any]) -> str:
+    try:
+        return template % params if params else template
+    except (KeyError, TypeError, ValueError):  # not a template: a finished message
+        return template
+
+
 class TallyInputError(ValueError):
-    """Input that cannot be counted; the base of every error in this package."""
+    """Input that cannot be counted; the base of every error in this package.
+
+    ``template`` is the English message with ``%(name)s`` placeholders filled
+    from ``params``; a caller with translations shows
+    ``gettext(error.template) % error.params``.
+    """
 
     code = "tally_input"
 
     def __init__(self, line: int | None, message: str, **params: Any) -> None:
         self.line = line
-        self.message = message
+        self.template = message
+        self.message = _fill(message, params)
         self.params = params
-        super().__init__(f"line {line}: {message}" if line is not None else message)
+        text = self.message
+        super().__init__(f"line {line}: {text}" if line is not None else text)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from taawun.tally.ballots import RankedBallots, check_candidates
-from taawun.tally.errors import MalformedFile, TallyInputError
+from taawun.tally.errors import MalformedFile, TallyInputError, gettext_noop
 
 JSON_KINDS = (
     "ranked",
@@ -83,7 +83,9 @@ def read_ballot_file(path: str | Path) -> BallotFile:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        raise MalformedFile(None, f"{path.name} is not UTF-8 text") from error
+        raise MalformedFile(
+            None, gettext_noop("%(file)s is not UTF-8 text"), file=path.name
+        ) from error
     readers: dict[str, Callable[[str], BallotFile]] = {
         ".blt": read_blt,
         ".json": read_json,
@@ -95,7 +97,9 @@ def read_ballot_file(path: str | Path) -> BallotFile:
     reader = readers.get(suffix)
     if reader is None:
         raise MalformedFile(
-            None, f"unknown ballot file type {suffix or path.name!r}; use .blt, .json or PrefLib"
+            None,
+            gettext_noop("unknown ballot file type “%(type)s”; use .blt, .json or PrefLib"),
+            type=suffix or path.name,
         )
     if reader is read_preflib:
         return read_preflib(text, data_type=suffix[1:])
@@ -124,31 +128,44 @@ def _tidy(name: str) -> str:
 
 def _int(token: str, line: int, what: str) -> int:
     if not re.fullmatch(r"[+-]?\d+", token):
-        raise MalformedFile(line, f"{what} must be a whole number, not {token!r}")
+        raise MalformedFile(
+            line,
+            gettext_noop("%(what)s must be a whole number, not “%(token)s”"),
+            what=what,
+            token=token,
+        )
     return int(token)
 
 
 def read_blt(text: str) -> BallotFile:
     lines = _blt_lines(text)
     if not lines:
-        raise MalformedFile(1, "the file is empty")
+        raise MalformedFile(1, gettext_noop("the file is empty"))
     number, header = lines[0]
     parts = header.split()
     if len(parts) != 2:
-        raise MalformedFile(number, "the first line must be: number of candidates, number of seats")
-    n_candidates = _int(parts[0], number, "the number of candidates")
-    seats = _int(parts[1], number, "the number of seats")
+        raise MalformedFile(
+            number, gettext_noop("the first line must be: number of candidates, number of seats")
+        )
+    n_candidates = _int(parts[0], number, gettext_noop("the number of candidates"))
+    seats = _int(parts[1], number, gettext_noop("the number of seats"))
     if n_candidates < 1 or seats < 1:
-        raise MalformedFile(number, "there must be at least one candidate and one seat")
+        raise MalformedFile(
+            number, gettext_noop("there must be at least one candidate and one seat")
+        )
 
     at = 1
     withdrawn_numbers: list[int] = []
     if at < len(lines) and lines[at][1].startswith("-"):
         number, line = lines[at]
         for token in line.split():
-            value = _int(token, number, "a withdrawn candidate")
+            value = _int(token, number, gettext_noop("a withdrawn candidate"))
             if value >= 0 or -value > n_candidates:
-                raise MalformedFile(number, f"{token} is not a withdrawn candidate number")
+                raise MalformedFile(
+                    number,
+                    gettext_noop("%(token)s is not a withdrawn candidate number"),
+                    token=token,
+                )
             withdrawn_numbers.append(-value)
         at += 1
 
@@ -156,7 +173,9 @@ def read_blt(text: str) -> BallotFile:
     weights: list[int] = []
     while True:
         if at >= len(lines):
-            raise MalformedFile(lines[-1][0], "the ballots must end with a line holding a single 0")
+            raise MalformedFile(
+                lines[-1][0], gettext_noop("the ballots must end with a line holding a single 0")
+            )
         number, line = lines[at]
         at += 1
         if line == "0":
@@ -164,24 +183,38 @@ def read_blt(text: str) -> BallotFile:
         tokens = line.split()
         if tokens[0].startswith("("):
             if not tokens[0].endswith(")"):
-                raise MalformedFile(number, "a ballot identifier must be one word in parentheses")
+                raise MalformedFile(
+                    number, gettext_noop("a ballot identifier must be one word in parentheses")
+                )
             tokens = tokens[1:]
         if len(tokens) < 2 or tokens[-1] != "0":
-            raise MalformedFile(number, "a ballot line is: weight, preferences, then 0")
-        weight = _int(tokens[0], number, "a ballot weight")
+            raise MalformedFile(
+                number, gettext_noop("a ballot line is: weight, preferences, then 0")
+            )
+        weight = _int(tokens[0], number, gettext_noop("a ballot weight"))
         if weight < 0:
-            raise MalformedFile(number, "a ballot weight cannot be negative")
+            raise MalformedFile(number, gettext_noop("a ballot weight cannot be negative"))
         ranking: list[int | list[int]] = []
         seen: set[int] = set()
         for token in tokens[1:-1]:
             if token == "-":
-                raise MalformedFile(number, "skipped rankings ('-') are not supported")
-            group = [_int(part, number, "a preference") for part in token.split("=")]
+                raise MalformedFile(
+                    number, gettext_noop("skipped rankings ('-') are not supported")
+                )
+            group = [_int(part, number, gettext_noop("a preference")) for part in token.split("=")]
             for candidate in group:
                 if not 1 <= candidate <= n_candidates:
-                    raise MalformedFile(number, f"there is no candidate {candidate}")
+                    raise MalformedFile(
+                        number,
+                        gettext_noop("there is no candidate %(candidate)s"),
+                        candidate=candidate,
+                    )
                 if candidate in seen:
-                    raise MalformedFile(number, f"candidate {candidate} is ranked twice")
+                    raise MalformedFile(
+                        number,
+                        gettext_noop("candidate %(candidate)s is ranked twice"),
+                        candidate=candidate,
+                    )
                 seen.add(candidate)
             ranking.append(group[0] if len(group) == 1 else group)
         rankings.append(ranking)
@@ -191,21 +224,28 @@ def read_blt(text: str) -> BallotFile:
     for number, line in lines[at:]:
         found = _QUOTED.findall(line)
         if not found:
-            raise MalformedFile(number, "candidate names and the title must be in double quotes")
+            raise MalformedFile(
+                number, gettext_noop("candidate names and the title must be in double quotes")
+            )
         strings += [(number, value.replace('\\"', '"')) for value in found]
     if len(strings) < n_candidates:
         last = lines[-1][0] if lines else 1
         raise MalformedFile(
-            last, f"the header promises {n_candidates} candidates but {len(strings)} names follow"
+            last,
+            gettext_noop("the header promises %(promised)d candidates but %(found)d names follow"),
+            promised=n_candidates,
+            found=len(strings),
         )
     if len(strings) > n_candidates + 1:
-        raise MalformedFile(strings[n_candidates + 1][0], "unexpected text after the title")
+        raise MalformedFile(
+            strings[n_candidates + 1][0], gettext_noop("unexpected text after the title")
+        )
     names = [_tidy(value) for _, value in strings[:n_candidates]]
     title = _tidy(strings[n_candidates][1]) if len(strings) > n_candidates else ""
     try:
         check_candidates(names)
     except TallyInputError as error:
-        raise MalformedFile(strings[0][0], error.message) from error
+        raise MalformedFile(strings[0][0], error.template, **error.params) from error
 
     def named(item: int | list[int]) -> str | list[str]:
         return names[item - 1] if isinstance(item, int) else [names[c - 1] for c in item]
@@ -235,7 +275,7 @@ def _preflib_items(text: str, line: int) -> list[tuple[bool, list[str]]]:
         if text[at] == "{":
             end = text.find("}", at)
             if end < 0:
-                raise MalformedFile(line, "a '{' group is not closed")
+                raise MalformedFile(line, gettext_noop("a “{” group is not closed"))
             items.append((True, text[at + 1 : end].split(",") if end > at + 1 else []))
             at = end + 1
         else:
@@ -245,10 +285,10 @@ def _preflib_items(text: str, line: int) -> list[tuple[bool, list[str]]]:
             at = end
         if at < len(text):
             if text[at] != ",":
-                raise MalformedFile(line, "alternatives must be separated by commas")
+                raise MalformedFile(line, gettext_noop("alternatives must be separated by commas"))
             at += 1
             if at == len(text):
-                raise MalformedFile(line, "the ranking ends with a comma")
+                raise MalformedFile(line, gettext_noop("the ranking ends with a comma"))
     return items
 
 
@@ -271,7 +311,9 @@ def read_preflib(text: str, *, data_type: str | None = None) -> BallotFile:
             continue
         if line.startswith("#"):
             if body:
-                raise MalformedFile(number, "header lines must come before the preferences")
+                raise MalformedFile(
+                    number, gettext_noop("header lines must come before the preferences")
+                )
             key, sep, value = line[1:].partition(":")
             if not sep:
                 continue
@@ -287,43 +329,66 @@ def read_preflib(text: str, *, data_type: str | None = None) -> BallotFile:
     declared = meta.get("DATA TYPE", "").lower() or None
     kind = data_type or declared
     if data_type and declared and data_type != declared:
-        raise MalformedFile(None, f"the file says it is {declared} but its name says {data_type}")
+        raise MalformedFile(
+            None,
+            gettext_noop("the file says it is %(declared)s but its name says %(named)s"),
+            declared=declared,
+            named=data_type,
+        )
     if kind not in ("soc", "soi", "toc", "toi"):
-        raise MalformedFile(None, "the PrefLib data type must be soc, soi, toc or toi")
+        raise MalformedFile(
+            None, gettext_noop("the PrefLib data type must be soc, soi, toc or toi")
+        )
     if "NUMBER ALTERNATIVES" not in meta:
-        raise MalformedFile(1, "the header must give '# NUMBER ALTERNATIVES: n'")
-    n_alternatives = _int(meta["NUMBER ALTERNATIVES"], 1, "the number of alternatives")
+        raise MalformedFile(1, gettext_noop("the header must give '# NUMBER ALTERNATIVES: n'"))
+    n_alternatives = _int(
+        meta["NUMBER ALTERNATIVES"], 1, gettext_noop("the number of alternatives")
+    )
     candidate_names = [names.get(i, f"{i}") for i in range(1, n_alternatives + 1)]
     try:
         check_candidates(candidate_names)
     except TallyInputError as error:
-        raise MalformedFile(None, error.message) from error
+        raise MalformedFile(None, error.template, **error.params) from error
 
     for number, line in body:
         count_text, sep, ranking_text = line.partition(":")
         if not sep:
-            raise MalformedFile(number, "a preference line is 'count: ranking'")
-        weight = _int(count_text.strip(), number, "the count")
+            raise MalformedFile(number, gettext_noop("a preference line is 'count: ranking'"))
+        weight = _int(count_text.strip(), number, gettext_noop("the count"))
         if weight < 0:
-            raise MalformedFile(number, "the count cannot be negative")
+            raise MalformedFile(number, gettext_noop("the count cannot be negative"))
         ranking: list[str | list[str]] = []
         seen: set[int] = set()
         for tied, parts in _preflib_items(ranking_text.replace(" ", ""), number):
             if tied and kind in ("soc", "soi"):
-                raise MalformedFile(number, f"a {kind} file cannot rank alternatives equal")
+                raise MalformedFile(
+                    number,
+                    gettext_noop("a %(kind)s file cannot rank alternatives equal"),
+                    kind=kind,
+                )
             group: list[str] = []
             for part in parts:
-                alternative = _int(part, number, "an alternative")
+                alternative = _int(part, number, gettext_noop("an alternative"))
                 if not 1 <= alternative <= n_alternatives:
-                    raise MalformedFile(number, f"there is no alternative {alternative}")
+                    raise MalformedFile(
+                        number,
+                        gettext_noop("there is no alternative %(alternative)s"),
+                        alternative=alternative,
+                    )
                 if alternative in seen:
-                    raise MalformedFile(number, f"alternative {alternative} is ranked twice")
+                    raise MalformedFile(
+                        number,
+                        gettext_noop("alternative %(alternative)s is ranked twice"),
+                        alternative=alternative,
+                    )
                 seen.add(alternative)
                 group.append(candidate_names[alternative - 1])
             if group:
                 ranking.append(group if len(group) > 1 else group[0])
         if kind in ("soc", "toc") and len(seen) != n_alternatives:
-            raise MalformedFile(number, f"a {kind} file must rank every alternative")
+            raise MalformedFile(
+                number, gettext_noop("a %(kind)s file must rank every alternative"), kind=kind
+            )
         rankings.append(ranking)
         weights.append(weight)
 
@@ -343,62 +408,73 @@ def read_json(text: str) -> BallotFile:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise MalformedFile(error.lineno, f"not valid JSON: {error.msg}") from error
+        raise MalformedFile(
+            error.lineno, gettext_noop("not valid JSON: %(reason)s"), reason=error.msg
+        ) from error
     if not isinstance(data, dict):
-        raise MalformedFile(1, "the file must hold one JSON object")
+        raise MalformedFile(1, gettext_noop("the file must hold one JSON object"))
     ballots = data.get("ballots")
     if not isinstance(ballots, list):
-        raise MalformedFile(_key_line(text, "ballots"), "'ballots' must be a list")
+        raise MalformedFile(_key_line(text, "ballots"), gettext_noop("'ballots' must be a list"))
 
-    def fail(key: str, message: str) -> MalformedFile:
-        return MalformedFile(_key_line(text, key), message)
+    def fail(key: str, message: str, **params: Any) -> MalformedFile:
+        return MalformedFile(_key_line(text, key), message, **params)
 
     kind = data.get("kind")
     if kind is None:
         kind = _infer_kind(data, ballots)
         if kind is None:
-            raise fail("ballots", "say which 'kind' of poll this is")
+            raise fail("ballots", gettext_noop("say which 'kind' of poll this is"))
     if kind not in JSON_KINDS:
-        raise fail("kind", f"unknown kind {kind!r}; use one of {', '.join(JSON_KINDS)}")
+        raise fail(
+            "kind",
+            gettext_noop("unknown kind “%(kind)s”; use one of %(kinds)s"),
+            kind=str(kind),
+            kinds=", ".join(JSON_KINDS),
+        )
 
     candidates = data.get("candidates", [] if kind in ("yes_no", "consent") else None)
     if not isinstance(candidates, list):
-        raise fail("candidates", "'candidates' must be a list of names")
+        raise fail("candidates", gettext_noop("'candidates' must be a list of names"))
     try:
         check_candidates(candidates)
     except TallyInputError as error:
-        raise fail("candidates", error.message) from error
+        raise fail("candidates", error.template, **error.params) from error
     seats = data.get("seats", 1)
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-        raise fail("seats", "'seats' must be a whole number of at least 1")
+        raise fail("seats", gettext_noop("'seats' must be a whole number of at least 1"))
     withdrawn = data.get("withdrawn", [])
     if not isinstance(withdrawn, list) or not all(name in candidates for name in withdrawn):
-        raise fail("withdrawn", "'withdrawn' must list candidates")
+        raise fail("withdrawn", gettext_noop("'withdrawn' must list candidates"))
     if withdrawn and kind != "ranked":
-        raise fail("withdrawn", "only ranked polls can have withdrawn candidates")
+        raise fail("withdrawn", gettext_noop("only ranked polls can have withdrawn candidates"))
     title = data.get("title", "")
     if not isinstance(title, str):
-        raise fail("title", "'title' must be text")
+        raise fail("title", gettext_noop("'title' must be text"))
 
     options: dict[str, Any] = {}
     for key, wanted, meaning in (
-        ("max_approvals", int, "a whole number"),
-        ("dots", int, "a whole number"),
-        ("threshold", str, "the name of a threshold"),
-        ("abstentions_count", bool, "true or false"),
+        ("max_approvals", int, gettext_noop("a whole number")),
+        ("dots", int, gettext_noop("a whole number")),
+        ("threshold", str, gettext_noop("the name of a threshold")),
+        ("abstentions_count", bool, gettext_noop("true or false")),
     ):
         if key in data:
             value = data[key]
             if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
-                raise fail(key, f"{key!r} must be {meaning}")
+                raise fail(
+                    key, gettext_noop("“%(field)s” must be %(meaning)s"), field=key, meaning=meaning
+                )
             options[key] = value
     if "score_range" in data:
         score_range = data["score_range"]
         if not (isinstance(score_range, list) and len(score_range) == 2):
-            raise fail("score_range", "'score_range' must be [lowest, highest]")
+            raise fail("score_range", gettext_noop("'score_range' must be [lowest, highest]"))
         options["minimum"], options["maximum"] = score_range
     if kind == "dot" and "dots" not in data:
-        raise fail("ballots", "a dot vote must say how many 'dots' each voter spreads")
+        raise fail(
+            "ballots", gettext_noop("a dot vote must say how many 'dots' each voter spreads")
+        )
 
     key = BALLOT_KEYS[kind]
     values: list[Any] = []
@@ -406,7 +482,7 @@ def read_json(text: str) -> BallotFile:
     for position, ballot in enumerate(ballots):
         problem = _ballot_problem(ballot, key, kind)
         if problem:
-            raise MalformedFile(_ballot_line(text, position), problem)
+            raise MalformedFile(_ballot_line(text, position), problem[0], **problem[1])
         if kind == "consent":
             values.append((ballot["choice"], ballot.get("reason", "")))
         else:
@@ -426,7 +502,7 @@ def read_json(text: str) -> BallotFile:
             ranked = RankedBallots.from_rankings(candidates, values, weights)
         except TallyInputError as error:
             raise MalformedFile(
-                _first_bad_ranking(text, candidates, values), error.message
+                _first_bad_ranking(text, candidates, values), error.template, **error.params
             ) from error
         result.ranked = ranked.withdraw(withdrawn)
     else:
@@ -447,17 +523,21 @@ def _infer_kind(data: dict[str, Any], ballots: list[Any]) -> str | None:
     return None
 
 
-def _ballot_problem(ballot: object, key: str, kind: str) -> str | None:
+def _ballot_problem(ballot: object, key: str, kind: str) -> tuple[str, dict[str, str]] | None:
+    """What is wrong with one JSON ballot: a message template and its params."""
     if not isinstance(ballot, dict):
-        return "each ballot must be a JSON object"
+        return gettext_noop("each ballot must be a JSON object"), {}
     if key not in ballot:
-        return f"a {kind} ballot needs {key!r}"
+        return gettext_noop("a %(kind)s ballot needs “%(key)s”"), {"kind": kind, "key": key}
     extra = set(ballot) - {key, "weight", "reason"}
     if extra:
-        return f"unexpected field {sorted(extra)[0]!r} in a {kind} ballot"
+        return gettext_noop("unexpected field “%(field)s” in a %(kind)s ballot"), {
+            "field": sorted(extra)[0],
+            "kind": kind,
+        }
     weight = ballot.get("weight", 1)
     if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
-        return "a ballot's 'weight' must be a whole number, 0 or more"
+        return gettext_noop("a ballot's “weight” must be a whole number, 0 or more"), {}
     value = ballot[key]
     if kind == "ranked" and not (
         isinstance(value, list)
@@ -467,19 +547,19 @@ def _ballot_problem(ballot: object, key: str, kind: str) -> str | None:
             for item in value
         )
     ):
-        return "'ranking' must list names (or lists of names ranked equal)"
+        return gettext_noop("“ranking” must list names (or lists of names ranked equal)"), {}
     if kind == "approval" and not (
         isinstance(value, list) and all(isinstance(n, str) for n in value)
     ):
-        return "'approve' must list names"
+        return gettext_noop("“approve” must list names"), {}
     if kind in ("score", "dot", "meeting_time") and not isinstance(value, dict):
-        return f"{key!r} must be an object"
+        return gettext_noop("“%(key)s” must be an object"), {"key": key}
     if kind == "plurality" and not (value is None or isinstance(value, str)):
-        return "'choice' must be a name or null"
+        return gettext_noop("“choice” must be a name or null"), {}
     if kind in ("yes_no", "consent") and not isinstance(value, str):
-        return "'choice' must be text"
+        return gettext_noop("“choice” must be text"), {}
     if "reason" in ballot and (kind != "consent" or not isinstance(ballot["reason"], str)):
-        return "only a consent ballot may give a 'reason', as text"
+        return gettext_noop("only a consent ballot may give a “reason”, as text"), {}
     return None
 
 

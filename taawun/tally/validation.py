@@ -23,6 +23,7 @@ from taawun.tally.errors import (
     UnknownCandidate,
     UnknownChoice,
     WrongDotTotal,
+    gettext_noop,
 )
 
 YES_NO_CHOICES = ("yes", "no", "abstain")
@@ -32,7 +33,9 @@ AVAILABILITY_ANSWERS = ("yes", "if_need_be", "no")
 
 def _known(candidates: Collection[str], name: object) -> str:
     if not isinstance(name, str) or name not in candidates:
-        raise UnknownCandidate(None, f"unknown candidate {name!r}", candidate=str(name))
+        raise UnknownCandidate(
+            None, gettext_noop("unknown candidate “%(candidate)s”"), candidate=str(name)
+        )
     return name
 
 
@@ -52,11 +55,15 @@ def check_ranking(
     for item in ranking:
         group = [item] if isinstance(item, str) else list(item)
         if len(group) > 1 and not allow_equal:
-            raise EqualRankingsUnsupported(None, "candidates cannot be ranked equal in this poll")
+            raise EqualRankingsUnsupported(
+                None, gettext_noop("candidates cannot be ranked equal in this poll")
+            )
         for name in group:
             _known(candidates, name)
             if name in seen:
-                raise DuplicateRanking(None, f"{name} is ranked more than once", candidate=name)
+                raise DuplicateRanking(
+                    None, gettext_noop("%(candidate)s is ranked more than once"), candidate=name
+                )
             seen.add(name)
         if group:
             clean.append(group[0] if len(group) == 1 else group)
@@ -76,12 +83,14 @@ def check_approvals(
     for name in approvals:
         _known(candidates, name)
         if name in chosen:
-            raise DuplicateChoice(None, f"{name} is approved more than once", candidate=name)
+            raise DuplicateChoice(
+                None, gettext_noop("%(candidate)s is approved more than once"), candidate=name
+            )
         chosen.append(name)
     if max_approvals is not None and len(chosen) > max_approvals:
         raise TooManyApprovals(
             None,
-            f"at most {max_approvals} candidates may be approved, not {len(chosen)}",
+            gettext_noop("at most %(limit)d candidates may be approved, not %(given)d"),
             limit=max_approvals,
             given=len(chosen),
         )
@@ -90,9 +99,9 @@ def check_approvals(
 
 def check_score_range(minimum: int, maximum: int) -> None:
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (minimum, maximum)):
-        raise InvalidSettings(None, "a score range is made of whole numbers")
+        raise InvalidSettings(None, gettext_noop("a score range is made of whole numbers"))
     if minimum >= maximum:
-        raise InvalidSettings(None, "the lowest score must be below the highest")
+        raise InvalidSettings(None, gettext_noop("the lowest score must be below the highest"))
 
 
 def check_scores(
@@ -105,7 +114,10 @@ def check_scores(
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
             raise ScoreOutOfRange(
                 None,
-                f"the score for {name} must be a whole number from {minimum} to {maximum}",
+                gettext_noop(
+                    "the score for %(candidate)s must be a whole number "
+                    "from %(minimum)d to %(maximum)d"
+                ),
                 candidate=name,
                 minimum=minimum,
                 maximum=maximum,
@@ -123,21 +135,30 @@ def check_dots(
         _known(candidates, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise NegativeDots(
-                None, f"the dots on {name} must be a whole number, 0 or more", candidate=name
+                None,
+                gettext_noop("the dots on %(candidate)s must be a whole number, 0 or more"),
+                candidate=name,
             )
         if value:
             clean[name] = value
     spread = sum(clean.values())
     if spread != total:
         raise WrongDotTotal(
-            None, f"exactly {total} dots must be spread, not {spread}", total=total, given=spread
+            None,
+            gettext_noop("exactly %(total)d dots must be spread, not %(given)d"),
+            total=total,
+            given=spread,
         )
     return clean
 
 
 def check_yes_no(choice: str) -> str:
     if choice not in YES_NO_CHOICES:
-        raise UnknownChoice(None, f"a yes/no vote is yes, no or abstain, not {choice!r}")
+        raise UnknownChoice(
+            None,
+            gettext_noop("a yes/no vote is yes, no or abstain, not “%(choice)s”"),
+            choice=str(choice),
+        )
     return choice
 
 
@@ -145,10 +166,12 @@ def check_consent(choice: str, reason: str = "") -> tuple[str, str]:
     """A consent vote; a block must give its reason."""
     if choice not in CONSENT_CHOICES:
         raise UnknownChoice(
-            None, f"a consent vote is agree, abstain, disagree or block, not {choice!r}"
+            None,
+            gettext_noop("a consent vote is agree, abstain, disagree or block, not “%(choice)s”"),
+            choice=str(choice),
         )
     if choice == "block" and not (reason or "").strip():
-        raise BlockWithoutReason(None, "a block must give its reason")
+        raise BlockWithoutReason(None, gettext_noop("a block must give its reason"))
     return choice, (reason or "").strip()
 
 
@@ -157,10 +180,15 @@ def check_availability(slots: Collection[str], answers: Mapping[str, str]) -> di
     clean: dict[str, str] = {}
     for slot, answer in answers.items():
         if slot not in slots:
-            raise UnknownCandidate(None, f"unknown time slot {slot!r}", candidate=str(slot))
+            raise UnknownCandidate(
+                None, gettext_noop("unknown time slot “%(candidate)s”"), candidate=str(slot)
+            )
         if answer not in AVAILABILITY_ANSWERS:
             raise UnknownChoice(
-                None, f"the answer for {slot} is yes, if_need_be or no, not {answer!r}"
+                None,
+                gettext_noop("the answer for %(slot)s is yes, if_need_be or no, not “%(answer)s”"),
+                slot=slot,
+                answer=str(answer),
             )
         clean[slot] = answer
     return clean
