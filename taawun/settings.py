@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "taawun.ledger",
     "taawun.membership",
     "taawun.governance",
+    "taawun.economy",
     "taawun.web",
 ]
 

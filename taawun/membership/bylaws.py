@@ -3,7 +3,11 @@
 Bylaws are stored as one JSON document on the cooperative so that a change is
 one reviewable, hashable unit (its digest goes into the ledger). This module
 checks such a document and fills in nothing silently: a document either is
-valid as a whole or is refused with the first problem found.
+valid as a whole or is refused with the first problem found. The one
+exception is the ``economy`` section, added after cooperatives had bylaws:
+a document without it gets the defaults (``default_economy``), so that
+documents written before it still validate; a document with it is checked
+like the rest.
 """
 
 from __future__ import annotations
@@ -21,9 +25,29 @@ from taawun.errors import InvalidInput
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
 
 # What an office may do. The bylaws give each office a subset of these.
-POWERS = ("admit", "invite", "keep_register", "change_status", "assign_offices", "amend_bylaws")
+POWERS = (
+    "admit",
+    "invite",
+    "keep_register",
+    "keep_accounts",
+    "change_status",
+    "assign_offices",
+    "amend_bylaws",
+)
 THRESHOLDS = ("majority", "two_thirds", "three_quarters", "unanimity")
 ADMISSION = ("officers", "poll")
+# What a contribution kind is counted in: hours of work, or money in the
+# cooperative's currency (wages, sales brought in, purchases).
+CONTRIBUTION_UNITS = ("hours", "money")
+ECONOMY_PERCENTS = (
+    "reserve_percent",
+    "legal_minimum_reserve_percent",
+    "community_percent",
+    "cash_percent",
+    "minimum_cash_percent",
+    "loss_reserve_percent",
+    "capital_interest_percent",
+)
 
 
 def power_labels() -> dict[str, str]:
@@ -31,6 +55,7 @@ def power_labels() -> dict[str, str]:
         "admit": _("admit and reject applicants"),
         "invite": _("invite people to join"),
         "keep_register": _("keep the member register"),
+        "keep_accounts": _("keep the accounts (share capital, contributions, capital accounts)"),
         "change_status": _("suspend, reinstate and end memberships"),
         "assign_offices": _("assign offices"),
         "amend_bylaws": _("amend the bylaws settings"),
@@ -78,7 +103,7 @@ def default_bylaws() -> dict[str, Any]:
             {
                 "code": "treasurer",
                 "names": {"en": "Treasurer", "ar": "أمين الصندوق"},
-                "powers": ["keep_register"],
+                "powers": ["keep_register", "keep_accounts"],
             },
             {
                 "code": "board",
@@ -96,6 +121,58 @@ def default_bylaws() -> dict[str, Any]:
         "min_voting_hours": 24,
         "proxy_limit": 0,
         "vote_weights": {},
+        "economy": default_economy(),
+    }
+
+
+def default_economy(offices: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The economy settings a cooperative starts with (and that bylaws written
+    before the section existed are given).
+
+    Transfers of shares are decided by the board, or, in bylaws without a
+    board, by the first office that may amend the bylaws (some office always
+    may). Patronage counts hours worked; the other kinds (wages, sales,
+    purchases) are the cooperative's to add, with weights only it can choose.
+    """
+    approver = "board"
+    if offices is not None and not any(o["code"] == "board" for o in offices):
+        approver = next(o["code"] for o in offices if "amend_bylaws" in o["powers"])
+    return {
+        # Kinds of patronage, each weighted in the patronage formula.
+        "contribution_kinds": [
+            {
+                "code": "hours",
+                "names": {"en": "Hours worked", "ar": "ساعات العمل"},
+                "unit": "hours",
+                "weight": "1",
+            },
+        ],
+        # The office that approves transfers of shares between members;
+        # None: the bylaws allow no transfers.
+        "share_transfer_approver": approver,
+        # Shares are paid back this many months after a redemption is asked for.
+        "redemption_delay_months": 12,
+        # At most this percentage of the share capital paid back in a calendar
+        # year; None: no yearly limit.
+        "redemption_yearly_limit_percent": None,
+        # Whether a member who stays may ask for shares above their class's
+        # minimum back (a member who leaves always may).
+        "redemption_on_request": False,
+        # How a surplus is allocated (taawun.economy.allocation).
+        "reserve_percent": "30",
+        "legal_minimum_reserve_percent": "0",
+        "community_percent": "5",
+        "cash_percent": "30",
+        "minimum_cash_percent": "20",
+        # Of a loss, the share charged to the reserve; the rest is charged to
+        # the members' capital accounts by patronage.
+        "loss_reserve_percent": "50",
+        "allocation_needs_poll": True,
+        # Interest on capital accounts, a percentage a year; "0": none.
+        "capital_interest_percent": "0",
+        # Retained allocations are paid back after this many years; 0: never
+        # as a rule (only on exit).
+        "revolving_years": 0,
     }
 
 
@@ -133,7 +210,7 @@ def validate_bylaws(doc: Any, *, currency_places: int = 2) -> dict[str, Any]:
         raise InvalidInput(
             _("Unknown bylaws setting: %(name)s.") % {"name": ", ".join(sorted(unknown))}
         )
-    missing = known - set(doc)
+    missing = known - set(doc) - {"economy"}
     if missing:
         raise InvalidInput(
             _("Missing bylaws setting: %(name)s.") % {"name": ", ".join(sorted(missing))}
@@ -257,6 +334,177 @@ def validate_bylaws(doc: Any, *, currency_places: int = 2) -> dict[str, Any]:
         "min_voting_hours": hours,
         "proxy_limit": proxies,
         "vote_weights": {code: weights[code] for code in sorted(weights)},
+        "economy": validate_economy(
+            doc["economy"] if "economy" in doc else default_economy(norm_offices),
+            offices=norm_offices,
+        ),
+    }
+
+
+def _whole(value: Any, field: str, message: str, *, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+        raise InvalidInput(message, field=field)
+    return value
+
+
+def _percent(value: Any, field: str, what: str) -> str:
+    try:
+        return _decimal(value, what, low=Decimal(0), high=Decimal(100), places=2)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, field=field) from None
+
+
+def economy_labels() -> dict[str, str]:
+    return {
+        "reserve_percent": _("The share of a surplus put in the reserve"),
+        "legal_minimum_reserve_percent": _("The legal minimum for the reserve"),
+        "community_percent": _("The share of a surplus put in the community fund"),
+        "cash_percent": _("The share of a patronage dividend paid in cash"),
+        "minimum_cash_percent": _("The minimum share of a dividend paid in cash"),
+        "loss_reserve_percent": _("The share of a loss charged to the reserve"),
+        "capital_interest_percent": _("The interest rate on capital accounts"),
+        "redemption_yearly_limit_percent": _("The yearly limit on redemptions"),
+    }
+
+
+def validate_economy(section: Any, *, offices: list[dict[str, Any]]) -> dict[str, Any]:
+    """The normalised economy section, or InvalidInput naming the setting."""
+    if not isinstance(section, dict):
+        raise InvalidInput(_("The economy settings must be a JSON object."), field="economy")
+    known = set(default_economy())
+    unknown = set(section) - known
+    if unknown:
+        raise InvalidInput(
+            _("Unknown economy setting: %(name)s.") % {"name": ", ".join(sorted(unknown))},
+            field="economy",
+        )
+    missing = known - set(section)
+    if missing:
+        raise InvalidInput(
+            _("Missing economy setting: %(name)s.") % {"name": ", ".join(sorted(missing))},
+            field="economy",
+        )
+
+    kinds = section["contribution_kinds"]
+    if not isinstance(kinds, list) or len(kinds) > 20:
+        raise InvalidInput(
+            _("The contribution kinds must be a list of at most 20."), field="contribution_kinds"
+        )
+    norm_kinds = []
+    seen: set[str] = set()
+    for item in kinds:
+        if not isinstance(item, dict) or set(item) != {"code", "names", "unit", "weight"}:
+            raise InvalidInput(
+                _("Each contribution kind needs a code, names, a unit and a weight."),
+                field="contribution_kinds",
+            )
+        code = item["code"]
+        if not isinstance(code, str) or not CODE_RE.match(code) or code == "member":
+            raise InvalidInput(
+                _("A contribution kind code must be 2 to 30 lowercase letters, digits or _."),
+                field="contribution_kinds",
+            )
+        if code in seen:
+            raise InvalidInput(
+                _("Contribution kind %(code)s appears twice.") % {"code": code},
+                field="contribution_kinds",
+            )
+        seen.add(code)
+        if item["unit"] not in CONTRIBUTION_UNITS:
+            raise InvalidInput(
+                _("The unit of contribution kind %(code)s must be hours or money.")
+                % {"code": code},
+                field="contribution_kinds",
+            )
+        weight = item["weight"]
+        try:
+            weight = _decimal(
+                weight if isinstance(weight, str | int) and not isinstance(weight, bool) else "",
+                _("The weight of %(code)s") % {"code": code},
+                low=Decimal(0),
+                high=Decimal(1_000_000),
+                places=6,
+            )
+        except InvalidInput as error:
+            raise InvalidInput(error.message, field="contribution_kinds") from None
+        if Decimal(weight) == 0:
+            raise InvalidInput(
+                _("The weight of %(code)s must be more than zero.") % {"code": code},
+                field="contribution_kinds",
+            )
+        try:
+            names = _names(item["names"], code)
+        except InvalidInput as error:
+            raise InvalidInput(error.message, field="contribution_kinds") from None
+        norm_kinds.append({"code": code, "names": names, "unit": item["unit"], "weight": weight})
+
+    approver = section["share_transfer_approver"]
+    if approver is not None and not any(o["code"] == approver for o in offices):
+        raise InvalidInput(
+            _("Transfers of shares must be approved by one of the offices in the bylaws."),
+            field="share_transfer_approver",
+        )
+    delay = _whole(
+        section["redemption_delay_months"],
+        "redemption_delay_months",
+        _("The delay before shares are paid back must be from 0 to 120 months."),
+        high=120,
+    )
+    labels = economy_labels()
+    limit = section["redemption_yearly_limit_percent"]
+    if limit is not None:
+        limit = _percent(
+            limit, "redemption_yearly_limit_percent", labels["redemption_yearly_limit_percent"]
+        )
+    if not isinstance(section["redemption_on_request"], bool):
+        raise InvalidInput(
+            _("Whether members may ask for shares back must be true or false."),
+            field="redemption_on_request",
+        )
+    if not isinstance(section["allocation_needs_poll"], bool):
+        raise InvalidInput(
+            _("Whether an allocation needs a poll must be true or false."),
+            field="allocation_needs_poll",
+        )
+    percents = {name: _percent(section[name], name, labels[name]) for name in ECONOMY_PERCENTS}
+    number = {name: Decimal(value) for name, value in percents.items()}
+    if number["reserve_percent"] < number["legal_minimum_reserve_percent"]:
+        raise InvalidInput(
+            _("The reserve cannot be below its legal minimum."), field="reserve_percent"
+        )
+    if number["reserve_percent"] + number["community_percent"] > 100:
+        raise InvalidInput(
+            _(
+                "The reserve and the community fund together cannot take more than "
+                "the whole surplus."
+            ),
+            field="community_percent",
+        )
+    if number["cash_percent"] < number["minimum_cash_percent"]:
+        raise InvalidInput(
+            _("The share paid in cash cannot be below its minimum."), field="cash_percent"
+        )
+    revolving = _whole(
+        section["revolving_years"],
+        "revolving_years",
+        _("The revolving period must be from 0 to 50 years."),
+        high=50,
+    )
+    return {
+        "contribution_kinds": norm_kinds,
+        "share_transfer_approver": approver,
+        "redemption_delay_months": delay,
+        "redemption_yearly_limit_percent": limit,
+        "redemption_on_request": section["redemption_on_request"],
+        "reserve_percent": percents["reserve_percent"],
+        "legal_minimum_reserve_percent": percents["legal_minimum_reserve_percent"],
+        "community_percent": percents["community_percent"],
+        "cash_percent": percents["cash_percent"],
+        "minimum_cash_percent": percents["minimum_cash_percent"],
+        "loss_reserve_percent": percents["loss_reserve_percent"],
+        "allocation_needs_poll": section["allocation_needs_poll"],
+        "capital_interest_percent": percents["capital_interest_percent"],
+        "revolving_years": revolving,
     }
 
 

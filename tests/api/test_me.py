@@ -22,7 +22,7 @@ def test_me_lists_my_memberships_with_the_powers_my_offices_give(client, coop):
             "status": "active",
             "membership_class": "worker",
             "offices": ["treasurer"],
-            "powers": ["keep_register"],
+            "powers": ["keep_accounts", "keep_register"],
         }
     ]
 

@@ -334,7 +334,7 @@ def test_the_board_gives_an_office_a_new_power(client, coop, founder):
         data[f"offices-{i}-powers"] = powers
     assert client.post(url, data).status_code == 302
     coop.refresh_from_db()
-    assert coop.office("treasurer")["powers"] == ["invite", "keep_register"]
+    assert coop.office("treasurer")["powers"] == ["invite", "keep_register", "keep_accounts"]
 
 
 def test_only_the_holders_of_the_amending_power_edit_classes_and_offices(client, coop):

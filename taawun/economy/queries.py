@@ -1,0 +1,463 @@
+"""Reads of the economy that pages, the API, the CLI and the actions share.
+
+Amounts are integers in the currency's minor unit; ``money.format_amount``
+writes them out. What a member holds is always summed from the share
+movements, never read from a stored total.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db.models import Q, QuerySet, Sum
+
+from taawun.economy.models import (
+    CapitalAccountEntry,
+    Contribution,
+    FiscalPeriod,
+    ShareMovement,
+    SharePayment,
+    ShareRedemption,
+    ShareSubscription,
+    ShareTransfer,
+)
+from taawun.economy.money import format_amount
+from taawun.membership.models import Cooperative, Member
+from taawun.membership.rules import MEMBER_STATUSES
+
+
+def csv_safe(text: str) -> str:
+    """Free text for a CSV cell: a cell that starts with = + - @ would run as a
+    formula when the file is opened in a spreadsheet."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# --- Holdings ----------------------------------------------------------------------
+
+
+class Holding(NamedTuple):
+    """Paid-up shares a member holds, and the capital they stand for."""
+
+    shares: int
+    amount: int
+
+    def value_of(self, shares: int) -> int:
+        """What ``shares`` of this holding are worth at the member's paid-in
+        value per share, rounded down, so that the shares left keep the odd
+        minor units and giving back the whole holding gives back all of it."""
+        if shares >= self.shares:
+            return self.amount
+        return self.amount * shares // self.shares
+
+
+def holding(member: Member) -> Holding:
+    totals = ShareMovement.objects.filter(member=member).aggregate(
+        shares=Sum("shares"), amount=Sum("amount")
+    )
+    return Holding(totals["shares"] or 0, totals["amount"] or 0)
+
+
+def holdings(coop: Cooperative) -> dict[int, Holding]:
+    """Every member's holding, by member id (members without movements left out)."""
+    rows = (
+        ShareMovement.objects.filter(cooperative=coop)
+        .values("member")
+        .annotate(shares=Sum("shares"), amount=Sum("amount"))
+        .order_by()
+    )
+    return {row["member"]: Holding(row["shares"], row["amount"]) for row in rows}
+
+
+def share_capital(coop: Cooperative) -> int:
+    """The paid-up share capital: every movement's amount, summed."""
+    total = ShareMovement.objects.filter(cooperative=coop).aggregate(amount=Sum("amount"))
+    return total["amount"] or 0
+
+
+def committed_shares(member: Member) -> int:
+    """Shares a member has promised away but still holds: asked to transfer,
+    or asked back, and not yet decided."""
+    out = ShareTransfer.objects.filter(
+        from_member=member, state=ShareTransfer.State.REQUESTED
+    ).aggregate(n=Sum("shares"))["n"]
+    back = ShareRedemption.objects.filter(
+        member=member, state=ShareRedemption.State.PENDING
+    ).aggregate(n=Sum("shares"))["n"]
+    return (out or 0) + (back or 0)
+
+
+def redeemed_in_year(coop: Cooperative, year: int) -> int:
+    """What redemptions due in ``year`` pay back or will (pending and paid)."""
+    total = ShareRedemption.objects.filter(
+        cooperative=coop,
+        due_on__year=year,
+        state__in=[ShareRedemption.State.PENDING, ShareRedemption.State.PAID],
+    ).aggregate(amount=Sum("amount"))
+    return total["amount"] or 0
+
+
+def minimum_shares(member: Member) -> int:
+    found = member.cooperative.membership_class(member.membership_class)
+    return found["min_shares"] if found else 0
+
+
+# --- The share register --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    member: Member
+    shares: int  # paid up
+    capital: int  # what the paid-up shares stand for
+    subscribed: int  # shares ever subscribed
+    amount_due: int  # on every subscription
+    amount_paid: int  # on every subscription
+    pending_redemption: int  # shares asked back, not yet paid
+    minimum: int  # what the member's class requires
+
+    @property
+    def outstanding(self) -> int:
+        return self.amount_due - self.amount_paid
+
+    @property
+    def below_minimum(self) -> bool:
+        return self.member.status in MEMBER_STATUSES and self.shares < self.minimum
+
+
+def _sums(rows: QuerySet[Any, Any], key: str) -> dict[int, int]:
+    """``{row[key]: row["n"]}`` from a grouped ``values(key).annotate(n=...)``."""
+    return {row[key]: row["n"] or 0 for row in rows.order_by()}
+
+
+def register(coop: Cooperative) -> list[RegisterRow]:
+    """The share register: every current member, and every former member who
+    still holds shares or is owed them, by member number. Five grouped
+    queries, whatever the number of members."""
+    held = holdings(coop)
+    subscriptions = ShareSubscription.objects.filter(cooperative=coop).values("member")
+    subscribed = _sums(subscriptions.annotate(n=Sum("shares")), "member")
+    due = _sums(subscriptions.annotate(n=Sum("amount_due")), "member")
+    paid = _sums(
+        SharePayment.objects.filter(cooperative=coop)
+        .values("subscription__member")
+        .annotate(n=Sum("amount")),
+        "subscription__member",
+    )
+    pending = _sums(
+        ShareRedemption.objects.filter(cooperative=coop, state=ShareRedemption.State.PENDING)
+        .values("member")
+        .annotate(n=Sum("shares")),
+        "member",
+    )
+    involved = set(held) | set(subscribed) | set(pending)
+    members = (
+        Member.objects.filter(cooperative=coop, number__isnull=False)
+        .filter(Q(status__in=MEMBER_STATUSES) | Q(pk__in=involved))
+        .select_related("user")
+        .order_by("number")
+    )
+    rows = []
+    for member in members:
+        member.cooperative = coop
+        holding_ = held.get(member.pk, Holding(0, 0))
+        rows.append(
+            RegisterRow(
+                member=member,
+                shares=holding_.shares,
+                capital=holding_.amount,
+                subscribed=subscribed.get(member.pk, 0),
+                amount_due=due.get(member.pk, 0),
+                amount_paid=paid.get(member.pk, 0),
+                pending_redemption=pending.get(member.pk, 0),
+                minimum=minimum_shares(member),
+            )
+        )
+    return rows
+
+
+REGISTER_COLUMNS = [
+    "number",
+    "name",
+    "class",
+    "status",
+    "shares",
+    "capital",
+    "minimum_shares",
+    "subscribed",
+    "amount_due",
+    "amount_paid",
+    "outstanding",
+    "pending_redemption",
+]
+
+
+def register_csv_rows(coop: Cooperative) -> Iterator[list[str]]:
+    """The share register as CSV rows, the header first; amounts as decimal
+    strings in the cooperative's currency."""
+    yield REGISTER_COLUMNS
+    money = coop.currency
+    for row in register(coop):
+        yield [
+            str(row.member.number),
+            csv_safe(row.member.user.name),
+            row.member.membership_class,
+            row.member.status,
+            str(row.shares),
+            format_amount(row.capital, money),
+            str(row.minimum),
+            str(row.subscribed),
+            format_amount(row.amount_due, money),
+            format_amount(row.amount_paid, money),
+            format_amount(row.outstanding, money),
+            str(row.pending_redemption),
+        ]
+
+
+# --- A member's share statement -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionLine:
+    subscription: ShareSubscription
+    paid: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.subscription.amount_due - self.paid
+
+
+@dataclass(frozen=True)
+class MovementLine:
+    movement: ShareMovement
+    shares_after: int
+    amount_after: int
+
+
+@dataclass(frozen=True)
+class ShareStatement:
+    member: Member
+    subscriptions: list[SubscriptionLine]
+    lines: list[MovementLine]
+    pending_redemptions: list[ShareRedemption]
+    pending_transfers: list[ShareTransfer] = field(default_factory=list)
+
+    @property
+    def holding(self) -> Holding:
+        if not self.lines:
+            return Holding(0, 0)
+        return Holding(self.lines[-1].shares_after, self.lines[-1].amount_after)
+
+
+def share_statement(member: Member) -> ShareStatement:
+    """Subscriptions with what is paid on each, and every movement of the
+    member's shares with the holding after it."""
+    subscriptions = list(
+        ShareSubscription.objects.filter(member=member)
+        .annotate(paid=Sum("payments__amount"))
+        .order_by("subscribed_on", "id")
+    )
+    lines = []
+    shares = amount = 0
+    for movement in ShareMovement.objects.filter(member=member).order_by("on", "id"):
+        shares += movement.shares
+        amount += movement.amount
+        lines.append(MovementLine(movement, shares, amount))
+    return ShareStatement(
+        member=member,
+        subscriptions=[SubscriptionLine(s, s.paid or 0) for s in subscriptions],
+        lines=lines,
+        pending_redemptions=list(
+            ShareRedemption.objects.filter(member=member, state=ShareRedemption.State.PENDING)
+        ),
+        pending_transfers=list(
+            ShareTransfer.objects.filter(
+                Q(from_member=member) | Q(to_member=member),
+                state=ShareTransfer.State.REQUESTED,
+            )
+        ),
+    )
+
+
+def share_statement_csv_rows(member: Member) -> Iterator[list[str]]:
+    yield ["date", "movement", "shares", "amount", "shares_after", "amount_after"]
+    money = member.cooperative.currency
+    for line in share_statement(member).lines:
+        yield [
+            line.movement.on.isoformat(),
+            line.movement.kind,
+            str(line.movement.shares),
+            format_amount(line.movement.amount, money),
+            str(line.shares_after),
+            format_amount(line.amount_after, money),
+        ]
+
+
+# --- Capital accounts ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapitalLine:
+    entry: CapitalAccountEntry
+    balance: int
+
+
+def capital_balance(member: Member, *, on: date | None = None) -> int:
+    entries = CapitalAccountEntry.objects.filter(member=member)
+    if on is not None:
+        entries = entries.filter(on__lte=on)
+    return entries.aggregate(amount=Sum("amount"))["amount"] or 0
+
+
+def capital_statement(member: Member) -> list[CapitalLine]:
+    """Every entry of the member's capital account, by date, with the balance after it."""
+    lines = []
+    balance = 0
+    for entry in CapitalAccountEntry.objects.filter(member=member).order_by("on", "id"):
+        balance += entry.amount
+        lines.append(CapitalLine(entry, balance))
+    return lines
+
+
+def revolvable(member: Member, *, on: date, years: int) -> int:
+    """Retained allocations at least ``years`` old on ``on``, less what has
+    already been paid back by revolving: what revolving may still pay."""
+    try:
+        cutoff = on.replace(year=on.year - years)
+    except ValueError:  # 29 February, and the year ``years`` back has none
+        cutoff = on.replace(year=on.year - years, day=28)
+    entries = CapitalAccountEntry.objects.filter(member=member)
+    old = entries.filter(
+        kind=CapitalAccountEntry.Kind.RETAINED_ALLOCATION, on__lte=cutoff
+    ).aggregate(amount=Sum("amount"))["amount"]
+    revolved = entries.filter(kind=CapitalAccountEntry.Kind.REVOLVING_REDEMPTION).aggregate(
+        amount=Sum("amount")
+    )["amount"]
+    return max(0, (old or 0) + (revolved or 0))
+
+
+def capital_statement_csv_rows(member: Member) -> Iterator[list[str]]:
+    yield ["date", "kind", "amount", "balance", "period", "memo", "corrects"]
+    money = member.cooperative.currency
+    periods = dict(
+        FiscalPeriod.objects.filter(cooperative_id=member.cooperative_id).values_list("pk", "name")
+    )
+    for line in capital_statement(member):
+        entry = line.entry
+        yield [
+            entry.on.isoformat(),
+            entry.kind,
+            format_amount(entry.amount, money),
+            format_amount(line.balance, money),
+            csv_safe(periods.get(entry.period_id, "")) if entry.period_id else "",
+            csv_safe(entry.memo),
+            str(entry.corrects_id or ""),
+        ]
+
+
+# --- Contributions -----------------------------------------------------------------------
+
+
+class ContributionTotal(NamedTuple):
+    member_id: int
+    member_public_id: str
+    number: int | None  # every member with contributions has one; typed as the column is
+    kind: str
+    quantity: Decimal
+
+
+def period_totals(period: FiscalPeriod) -> list[ContributionTotal]:
+    """Approved contributions of the period, summed per member and kind, by
+    member number then kind: what the allocation of the period reads.
+
+    Summed here, in Decimal, rather than by the database: SQLite keeps a
+    decimal column as a binary float, so its SUM could be a fraction of a
+    thousandth off, while each value read back (at most 15 digits) is exact.
+    """
+    rows = (
+        Contribution.objects.filter(period=period, state=Contribution.State.APPROVED)
+        .values_list("member", "member__public_id", "member__number", "kind", "quantity")
+        .order_by("member__number", "kind")
+    )
+    sums: dict[tuple[int, str, int | None, str], Decimal] = {}
+    for member, public_id, number, kind, quantity in rows.iterator(chunk_size=2000):
+        key = (member, str(public_id), number, kind)
+        sums[key] = sums.get(key, Decimal(0)) + quantity
+    return [ContributionTotal(*key, quantity) for key, quantity in sums.items()]
+
+
+def patronage_quantities(period: FiscalPeriod) -> dict[str, dict[str, Decimal]]:
+    """``{member public id: {kind: quantity}}`` for the period, as
+    ``allocation.Contributions.from_dict`` takes it."""
+    found: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for total in period_totals(period):
+        found[total.member_public_id][total.kind] = total.quantity
+    return dict(found)
+
+
+def rows_digest(rows: list[list[str]]) -> str:
+    """SHA-256 of ``[member public id, kind, quantity]`` rows, sorted, as
+    compact JSON: what the ledger keeps of a set of contributions."""
+    text = json.dumps(sorted(rows), separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def period_digest(period: FiscalPeriod) -> str:
+    """The digest of the period's totals, so that the ledger pins what an
+    allocation of the period shares by."""
+    return rows_digest(
+        [[t.member_public_id, t.kind, str(t.quantity)] for t in period_totals(period)]
+    )
+
+
+def period_totals_csv_rows(period: FiscalPeriod) -> Iterator[list[str]]:
+    """The period's totals as the contributions file that the import and
+    ``taawun allocate`` read: a member column (the member number), then one
+    column per kind of the bylaws; an empty cell is zero."""
+    kinds = [k["code"] for k in period.cooperative.bylaws["economy"]["contribution_kinds"]]
+    found: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for total in period_totals(period):
+        found[total.number or 0][total.kind] = total.quantity
+        if total.kind not in kinds:  # a kind the bylaws have since dropped
+            kinds.append(total.kind)
+    yield ["member", *kinds]
+    for number in sorted(found):
+        yield [str(number), *(_plain(found[number].get(kind)) for kind in kinds)]
+
+
+def _plain(quantity: Decimal | None) -> str:
+    """A quantity without trailing zeros (``7.500`` is ``7.5``), or empty."""
+    if quantity is None:
+        return ""
+    text = format(quantity, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def pending_contributions(period: FiscalPeriod) -> int:
+    return Contribution.objects.filter(period=period, state=Contribution.State.PENDING).count()
+
+
+def hours_logged_on(member: Member, day: date) -> Decimal:
+    """Hours the member has logged for ``day`` and that are not rejected."""
+    quantities = (
+        Contribution.objects.filter(member=member, on=day, source=Contribution.Source.MANUAL)
+        .exclude(state=Contribution.State.REJECTED)
+        .values_list("quantity", flat=True)
+    )
+    return sum(quantities, Decimal(0))
+
+
+def overlapping_period(coop: Cooperative, starts_on: date, ends_on: date) -> FiscalPeriod | None:
+    return (
+        FiscalPeriod.objects.filter(
+            cooperative=coop, starts_on__lte=ends_on, ends_on__gte=starts_on
+        )
+        .order_by("starts_on")
+        .first()
+    )
