@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from taawun.tally.ballots import check_candidates
-from taawun.tally.errors import InvalidSettings, InvalidWeight
+from taawun.tally.errors import InvalidSettings, InvalidWeight, gettext_noop
 from taawun.tally.ties import TieBreaker
 
 T = TypeVar("T")
@@ -23,18 +23,24 @@ def weighted(ballots: Iterable[T], weights: Iterable[int] | None) -> Iterator[tu
     for ballot in ballots:
         weight = next(weight_iter, sentinel)
         if weight is sentinel:
-            raise InvalidWeight(None, "there are fewer weights than ballots")
+            raise InvalidWeight(None, gettext_noop("there are fewer weights than ballots"))
         if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
-            raise InvalidWeight(None, f"a ballot weight must be a whole number, not {weight!r}")
+            raise InvalidWeight(
+                None,
+                gettext_noop("a ballot weight must be a whole number, not “%(weight)s”"),
+                weight=str(weight),
+            )
         yield ballot, weight
     if next(weight_iter, sentinel) is not sentinel:
-        raise InvalidWeight(None, "there are more weights than ballots")
+        raise InvalidWeight(None, gettext_noop("there are more weights than ballots"))
 
 
 def check_seats(seats: int, candidates: Sequence[str]) -> tuple[str, ...]:
     names = check_candidates(candidates)
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-        raise InvalidSettings(None, "the number of seats must be a whole number of at least 1")
+        raise InvalidSettings(
+            None, gettext_noop("the number of seats must be a whole number of at least 1")
+        )
     return names
 
 

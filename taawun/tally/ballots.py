@@ -27,6 +27,7 @@ from taawun.tally.errors import (
     InvalidSettings,
     InvalidWeight,
     UnknownCandidate,
+    gettext_noop,
 )
 
 # One position on a ballot: a candidate, or a group of candidates ranked equal.
@@ -40,9 +41,9 @@ _Key = tuple[int | tuple[int, ...], ...]
 def check_candidates(candidates: Sequence[str]) -> tuple[str, ...]:
     names = tuple(candidates)
     if not all(isinstance(name, str) and name for name in names):
-        raise InvalidSettings(None, "every candidate needs a non-empty name")
+        raise InvalidSettings(None, gettext_noop("every candidate needs a non-empty name"))
     if len(set(names)) != len(names):
-        raise InvalidSettings(None, "two candidates have the same name")
+        raise InvalidSettings(None, gettext_noop("two candidates have the same name"))
     return names
 
 
@@ -103,7 +104,7 @@ class RankedBallots:
             elif weight:
                 counts[key] = counts.get(key, 0) + weight
         if weight_list is not None and next(weight_list, None) is not None:
-            raise InvalidWeight(None, "there are more weights than ballots")
+            raise InvalidWeight(None, gettext_noop("there are more weights than ballots"))
         return cls._from_keys(names, counts, blank, strict=strict)
 
     @classmethod
@@ -121,25 +122,31 @@ class RankedBallots:
         names = check_candidates(candidates)
         matrix = np.asarray(prefs)
         if matrix.ndim != 2:
-            raise InvalidSettings(None, "the ballots must be a two-dimensional matrix")
+            raise InvalidSettings(
+                None, gettext_noop("the ballots must be a two-dimensional matrix")
+            )
         matrix = matrix.astype(np.int16, copy=False)
         w = None
         if weights is not None:
             w = np.asarray(weights, dtype=np.int64)
             if w.shape != (matrix.shape[0],):
-                raise InvalidWeight(None, "there must be one weight per ballot")
+                raise InvalidWeight(None, gettext_noop("there must be one weight per ballot"))
             if (w < 0).any():
-                raise InvalidWeight(None, "a weight cannot be negative")
+                raise InvalidWeight(None, gettext_noop("a weight cannot be negative"))
         if matrix.size and (matrix.min() < -1 or matrix.max() >= len(names)):
-            raise UnknownCandidate(None, "a ballot names a candidate number out of range")
+            raise UnknownCandidate(
+                None, gettext_noop("a ballot names a candidate number out of range")
+            )
         # Merge first and check the distinct rankings only: every check is about
         # one ballot at a time, and there are often far fewer distinct rankings.
         rows, counts = _aggregate(matrix, w, len(names))
         if rows.size:
             if ((rows[:, 1:] >= 0) & (rows[:, :-1] < 0)).any():
-                raise InvalidSettings(None, "a ballot has a gap in its ranking")
+                raise InvalidSettings(None, gettext_noop("a ballot has a gap in its ranking"))
             if _repeats_a_candidate(rows, len(names)):
-                raise DuplicateRanking(None, "a ballot ranks the same candidate twice")
+                raise DuplicateRanking(
+                    None, gettext_noop("a ballot ranks the same candidate twice")
+                )
         empty = rows[:, 0] < 0 if rows.shape[1] else np.ones(rows.shape[0], dtype=bool)
         blank = int(counts[empty].sum())
         keep = ~empty & (counts > 0)
@@ -194,7 +201,7 @@ class RankedBallots:
         """The preference matrix, for methods that need a strict order."""
         if self.levels is not None:
             raise EqualRankingsUnsupported(
-                None, "this method cannot count ballots that rank candidates equal"
+                None, gettext_noop("this method cannot count ballots that rank candidates equal")
             )
         return self.prefs
 
@@ -237,7 +244,11 @@ class RankedBallots:
         gone = set(withdrawn)
         unknown = gone - set(self.candidates)
         if unknown:
-            raise UnknownCandidate(None, f"cannot withdraw unknown candidate {sorted(unknown)[0]}")
+            raise UnknownCandidate(
+                None,
+                gettext_noop("cannot withdraw unknown candidate %(candidate)s"),
+                candidate=sorted(unknown)[0],
+            )
         if not gone:
             return self
         keep = [c for c in self.candidates if c not in gone]
@@ -261,9 +272,13 @@ class RankedBallots:
 
 def _check_weight(weight: object) -> int:
     if weight is None:
-        raise InvalidWeight(None, "there are fewer weights than ballots")
+        raise InvalidWeight(None, gettext_noop("there are fewer weights than ballots"))
     if isinstance(weight, bool) or not isinstance(weight, int | np.integer) or weight < 0:
-        raise InvalidWeight(None, f"a ballot weight must be a whole number, not {weight!r}")
+        raise InvalidWeight(
+            None,
+            gettext_noop("a ballot weight must be a whole number, not “%(weight)s”"),
+            weight=str(weight),
+        )
     return int(weight)
 
 
@@ -286,10 +301,12 @@ def _normalise(ranking: Ranking, index: dict[str, int], names: Sequence[str]) ->
         for name in group:
             c = index.get(name) if isinstance(name, str) else None
             if c is None:
-                raise UnknownCandidate(None, f"unknown candidate {name!r}", candidate=str(name))
+                raise UnknownCandidate(
+                    None, gettext_noop("unknown candidate “%(candidate)s”"), candidate=str(name)
+                )
             if c in seen:
                 raise DuplicateRanking(
-                    None, f"{names[c]} is ranked more than once", candidate=names[c]
+                    None, gettext_noop("%(candidate)s is ranked more than once"), candidate=names[c]
                 )
             seen.add(c)
             indices.append(c)

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 from taawun.tally._common import check_seats, top, weighted
-from taawun.tally.errors import InvalidSettings
+from taawun.tally.errors import InvalidSettings, gettext_noop
 from taawun.tally.results import CountResult, Round, ScoreResult
 from taawun.tally.ties import TieBreaker
 from taawun.tally.validation import (
@@ -82,7 +82,9 @@ def approval(
     """Approval: each ballot approves up to ``max_approvals`` candidates."""
     names = check_seats(seats, candidates)
     if max_approvals is not None and max_approvals < 1:
-        raise InvalidSettings(None, "voters must be allowed to approve at least one candidate")
+        raise InvalidSettings(
+            None, gettext_noop("voters must be allowed to approve at least one candidate")
+        )
     index = {name: c for c, name in enumerate(names)}
     totals = [0] * len(names)
     counted = 0
@@ -105,7 +107,7 @@ def dot_vote(
     """Dot voting: each ballot spreads exactly ``dots`` dots over the candidates."""
     names = check_seats(seats, candidates)
     if isinstance(dots, bool) or not isinstance(dots, int) or dots < 1:
-        raise InvalidSettings(None, "each voter must have at least one dot")
+        raise InvalidSettings(None, gettext_noop("each voter must have at least one dot"))
     index = {name: c for c, name in enumerate(names)}
     totals = [0] * len(names)
     counted = 0

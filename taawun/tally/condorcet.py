@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from taawun.tally.ballots import RankedBallots
-from taawun.tally.errors import InvalidSettings
+from taawun.tally.errors import InvalidSettings, gettext_noop
 from taawun.tally.results import Round, SchulzeResult
 from taawun.tally.ties import TieBreaker
 
@@ -95,7 +95,9 @@ def schulze(ballots: RankedBallots, *, seats: int = 1, seed: str = "") -> Schulz
     names = list(ballots.candidates)
     n = len(names)
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-        raise InvalidSettings(None, "the number of seats must be a whole number of at least 1")
+        raise InvalidSettings(
+            None, gettext_noop("the number of seats must be a whole number of at least 1")
+        )
     pairwise = pairwise_matrix(ballots)
     paths = strongest_paths(pairwise)
     beats = [[paths[a][b] > paths[b][a] for b in range(n)] for a in range(n)]

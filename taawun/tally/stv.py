@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from taawun.tally._rows import advance, sum_by
 from taawun.tally.ballots import RankedBallots
-from taawun.tally.errors import InvalidSettings
+from taawun.tally.errors import InvalidSettings, gettext_noop
 from taawun.tally.results import Round, StvResult, Transfer
 from taawun.tally.ties import TieBreaker
 
@@ -66,14 +66,18 @@ def single_transferable_vote(
         return scottish_stv(ballots, seats, seed=seed)
     if rules == "meek":
         return meek_stv(ballots, seats, seed=seed)
-    raise InvalidSettings(None, f"unknown STV rules {rules!r}", rules=rules)
+    raise InvalidSettings(None, gettext_noop("unknown STV rules “%(rules)s”"), rules=str(rules))
 
 
 def _check(ballots: RankedBallots, seats: int) -> npt.NDArray[np.int16]:
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-        raise InvalidSettings(None, "the number of seats must be a whole number of at least 1")
+        raise InvalidSettings(
+            None, gettext_noop("the number of seats must be a whole number of at least 1")
+        )
     if ballots.total >= MAX_BALLOTS:
-        raise InvalidSettings(None, f"STV counts fewer than {MAX_BALLOTS} ballots")
+        raise InvalidSettings(
+            None, gettext_noop("STV counts fewer than %(limit)d ballots"), limit=MAX_BALLOTS
+        )
     return ballots.strict_prefs()
 
 
