@@ -7,6 +7,7 @@ bulletin board of a secret poll, and writes the result to the ledger.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
@@ -17,6 +18,7 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from taawun.accounts import actions as accounts
@@ -284,6 +286,7 @@ class Cast:
 
     receipt: str | None
     changed: bool
+    repeated: bool = False  # the same confirmation received twice
 
 
 def _roll_entry(poll: Poll, member: Member) -> RollEntry:
@@ -300,9 +303,15 @@ def cast_vote(
     choice: dict[str, Any],
     for_member: Member | None = None,
     receipt: str | None = None,
+    nonce: str | None = None,
 ) -> Cast:
     """Record a ballot. Named polls keep every earlier vote as history; a
-    secret ballot can be replaced before the close only with its receipt."""
+    secret ballot can be replaced before the close only with its receipt.
+
+    ``nonce``, a random string that the check-your-vote page gives the
+    voter's browser, makes a secret ballot's receipt reproducible from it
+    (see ``_receipt_for``): the same confirmation sent twice (a double
+    click) shows the same receipt again instead of losing it."""
     with transaction.atomic():
         poll = Poll.objects.select_for_update().select_related("cooperative").get(pk=poll.pk)
         voter_self = rules.membership_rules.membership_of(by, poll.cooperative)
@@ -315,7 +324,7 @@ def cast_vote(
         if poll.is_secret:
             if for_member is not None:
                 raise InvalidInput(_("Secret polls have no proxies."))
-            result = _cast_secret(poll, voter_self, clean, reason, receipt)
+            result = _cast_secret(poll, voter_self, clean, reason, receipt, nonce)
         else:
             result = _cast_named(poll, voter_self, clean, reason, for_member)
         if poll.settings.get("early_close") and _turnout(poll) >= poll.roll_size:
@@ -323,8 +332,26 @@ def cast_vote(
         return result
 
 
+def _receipt_for(poll: Poll, nonce: str | None) -> str:
+    """A fresh receipt; from a nonce, always the same one for this poll.
+
+    HMAC-SHA256 under the site's secret key of the poll and the nonce: as
+    unguessable as a random receipt to whoever lacks the nonce, and nothing
+    is stored that ties the voter to it (the nonce lives only in the voter's
+    page)."""
+    if not nonce:
+        return "r-" + secrets.token_urlsafe(18)
+    digest = salted_hmac("taawun.governance.receipt", f"{poll.public_id}:{nonce}").digest()
+    return "r-" + base64.urlsafe_b64encode(digest[:18]).decode()
+
+
 def _cast_secret(
-    poll: Poll, voter: Member, clean: dict[str, Any], reason: str, receipt: str | None
+    poll: Poll,
+    voter: Member,
+    clean: dict[str, Any],
+    reason: str,
+    receipt: str | None,
+    nonce: str | None = None,
 ) -> Cast:
     entry = _roll_entry(poll, voter)
     if receipt:
@@ -341,14 +368,23 @@ def _cast_secret(
         ballot.reason = reason
         ballot.save(update_fields=["choice", "reason"])
         return Cast(receipt=receipt, changed=True)
+    token = _receipt_for(poll, nonce)
     try:
         with transaction.atomic():
             VoterMark.objects.create(poll=poll, member=voter)
     except IntegrityError:
+        if (
+            nonce
+            and SecretBallot.objects.filter(
+                poll=poll, receipt_digest=receipt_digest(token)
+            ).exists()
+        ):
+            # This very confirmation was cast already (a second click): the
+            # voter gets their receipt again, and nothing changes.
+            return Cast(receipt=token, changed=False, repeated=True)
         raise Conflict(
             _("You have already voted. To change your vote, use your receipt.")
         ) from None
-    token = "r-" + secrets.token_urlsafe(18)
     SecretBallot.objects.create(
         poll=poll,
         receipt_digest=receipt_digest(token),

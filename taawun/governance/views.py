@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -253,6 +254,7 @@ def vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
                 choice=choice,
                 receipt=request.POST.get("receipt") or None,
                 for_member=_proxy_grantor(request, context),
+                nonce=request.POST.get("nonce", "")[:64] or None,
             )
         except (ValueError, TaawunError) as error:
             message = getattr(error, "message", _("The vote is not in the expected form."))
@@ -262,10 +264,7 @@ def vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
             return render(
                 request,
                 "governance/receipt_issued.html",
-                {
-                    **context,
-                    "receipt": cast.receipt,
-                },
+                {**context, "receipt": cast.receipt, "repeated": cast.repeated},
             )
         messages.success(
             request, _("Your vote is recorded.") if not cast.changed else _("Your vote is changed.")
@@ -289,6 +288,9 @@ def vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
                     "lines": queries.describe(choice, poll),
                     "receipt": request.POST.get("receipt", ""),
                     "for_member": request.POST.get("for_member", ""),
+                    # Makes a double click on "Cast my vote" show the same
+                    # receipt twice rather than lose it (actions.cast_vote).
+                    "nonce": secrets.token_urlsafe(16),
                     # To go back to the ballot with the answers as they were.
                     "answers": [
                         (name, value)

@@ -278,3 +278,43 @@ def test_the_dashboard_drops_a_secret_poll_once_voted_and_keeps_other_cooperativ
     assert set(client.get("/").context["ballots_due"]) == {secret, elsewhere}
     actions.cast_vote(secret, by=member.user, choice={"answer": "yes"})
     assert client.get("/").context["ballots_due"] == [elsewhere]
+
+
+def test_a_double_click_on_cast_my_vote_shows_the_same_receipt_twice_and_counts_once(
+    client, coop, founder
+):
+    from taawun.governance.models import SecretBallot, VoterMark
+
+    member = factories.member(coop)
+    poll = poll_factories.poll(coop, founder, kind="irv", secret=True)
+    client.force_login(member.user)
+    url = reverse("governance:vote", args=[coop.slug, poll.pk])
+    check = client.post(url, {"o0": "1", "o1": "2"})
+    confirmation = {
+        "confirm": "1",
+        "choice": check.context["choice_json"],
+        "nonce": check.context["nonce"],
+    }
+    first = client.post(url, confirmation)
+    second = client.post(url, confirmation)
+    assert first.status_code == second.status_code == 200
+    receipt = first.context["receipt"]
+    assert second.context["receipt"] == receipt
+    assert second.context["repeated"] and not first.context["repeated"]
+    assert "already cast with this confirmation" in second.content.decode()
+    assert SecretBallot.objects.filter(poll=poll).count() == 1
+    assert VoterMark.objects.filter(poll=poll).count() == 1
+    # A new confirmation (another check page, another nonce) is refused.
+    again = client.post(url, {**confirmation, "nonce": "another"}, follow=True)
+    assert "You have already voted" in again.content.decode()
+    assert SecretBallot.objects.filter(poll=poll).count() == 1
+
+
+def test_receipts_from_different_nonces_or_polls_differ(coop, founder):
+    from taawun.governance.actions import _receipt_for
+
+    poll = poll_factories.poll(coop, founder, kind="irv", secret=True)
+    other = poll_factories.poll(coop, founder, kind="irv", secret=True)
+    assert _receipt_for(poll, "n1") == _receipt_for(poll, "n1")
+    assert len({_receipt_for(poll, "n1"), _receipt_for(poll, "n2"), _receipt_for(other, "n1")}) == 3
+    assert _receipt_for(poll, None) != _receipt_for(poll, None)
