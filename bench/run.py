@@ -869,10 +869,11 @@ def render(reports: list[BackendReport], info: dict[str, str], args: argparse.Na
     return "\n".join(out) + "\n"
 
 
-def write_doc(path: Path, section: str) -> None:
-    """Replace this benchmark's section, keeping the rest of the page."""
+def write_doc(path: Path, section: str, *, start: str = START, end: str = END) -> None:
+    """Replace a benchmark's section (this one's, unless ``start`` and ``end``
+    name another's), keeping the rest of the page."""
     text = path.read_text() if path.exists() else INTRO
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END) + r"\n?", re.DOTALL)
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end) + r"\n?", re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _match: section, text, count=1)
     else:

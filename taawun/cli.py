@@ -356,9 +356,10 @@ def build_parser() -> Parser:
     p.add_argument("file")
     p.set_defaults(func=cmd_tally)
 
-    from taawun.economy import allocate_command
+    from taawun.economy import allocate_command, pb_command
 
     allocate_command.add_parser(sub).set_defaults(func=allocate_command.run)
+    pb_command.add_parser(sub).set_defaults(func=pb_command.run)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
