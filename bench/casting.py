@@ -526,12 +526,15 @@ def check_secret(
     report.acknowledged = len(acked)
     matched: set[str] = set()
     for voter, v in acked.items():
-        digests = [receipt_digest(r) for r in v.receipts]
+        # The same receipt twice is one ballot acknowledged twice (a double
+        # click shows the receipt again); two different ones are two ballots.
+        distinct = list(dict.fromkeys(v.receipts))
+        digests = [receipt_digest(r) for r in distinct]
         on_board = [d for d in digests if d in board]
         matched.update(on_board)
         report.receipts += len(on_board)
-        if len(v.receipts) > 1:
-            report.doubled += len(v.receipts) - 1  # two receipts: two ballots for one voter
+        if len(distinct) > 1:
+            report.doubled += len(distinct) - 1  # two receipts: two ballots for one voter
         if not on_board:
             report.lost += 1
             continue
@@ -702,7 +705,7 @@ def changes(setup: dict[str, Any], done: list[Journey], args: argparse.Namespace
         spec = setup["polls"][poll]
         acked = [j for j in done if j.poll == poll and j.acknowledged]
         if poll == "secret":
-            acked = [j for j in acked if len(j.receipts) == 1]
+            acked = [j for j in acked if len(set(j.receipts)) == 1]
         for j in rng.sample(acked, round(args.changes * len(acked))):
             todo.append(
                 Journey(
@@ -981,17 +984,19 @@ def double_clicks(report: BackendReport) -> str:
     twice = sum(1 for j in named.double_clicks if len(j.acks) == 2)
     changed = sum(1 for j in named.double_clicks if j.acks[-1:] == ["changed"])
     refused = sum(1 for j in secret.double_clicks if j.acks == ["receipt"] and j.refusals)
+    same = sum(
+        1 for j in secret.double_clicks if len(j.receipts) == 2 and len(set(j.receipts)) == 1
+    )
     hidden = sum(1 for j in secret.double_clicks if j.acks and j.answered[-1:] != ["ack"])
     return (
         f"**Double clicks.** Named poll: of {len(named.double_clicks)} voters who sent the "
         f"confirmation twice at once, {twice} got two acknowledgements and have two ballots "
         f"in the history (the first replaced by the second); for {changed} the answer that "
         "came last says *Your vote is changed.* Secret poll: of "
-        f"{len(secret.double_clicks)}, {refused} got one receipt and one refusal, and the "
-        f"refusal came last for {hidden}. A browser shows only the answer to the last click, "
-        "and the site has no script to stop a second one: a voter who double-clicks *Cast my "
-        "vote* in a secret poll sees *You have already voted* and never the receipt, which "
-        "is shown only once."
+        f"{len(secret.double_clicks)}, {same} were shown the same receipt twice (one "
+        f"ballot), {refused} got one receipt and one refusal, and for {hidden} the answer "
+        "that came last was not a receipt. A browser shows only the answer to the last "
+        "click, so a voter whose last answer is a refusal never sees their receipt."
     )
 
 

@@ -269,6 +269,18 @@ def test_secret_double_click_that_made_two_ballots_is_caught() -> None:
     assert not report.ok
 
 
+def test_secret_double_click_shown_the_same_receipt_twice_is_one_ballot() -> None:
+    journeys = secret_journeys()
+    journeys[1].acks, journeys[1].receipts, journeys[1].refusals = (
+        ["receipt", "receipt"],
+        ["r-b", "r-b"],
+        [],
+    )
+    report = check_secret(journeys, kept_secret(), CANDIDATES)
+    assert report.ok, report.problems
+    assert (report.acknowledged, report.counted, report.lost, report.doubled) == (3, 3, 0, 0)
+
+
 def test_secret_ballot_nobody_was_given_a_receipt_for_is_caught() -> None:
     observed = copy.deepcopy(kept_secret())
     observed["board"].append({"receipt": receipt_digest("r-x"), "choice": {"ranking": [0]}})
