@@ -170,19 +170,31 @@ class Browser:
             self.cookies[name] = value
 
 
-_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-_CHOICE = re.compile(r'name="choice" value="([^"]*)"')
+_FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.DOTALL)
+_INPUT = re.compile(r"<input\b[^>]*>")
+_ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 _RECEIPT = re.compile(r'<\w+\s[^>]*\bclass="[^"]*\breceipt\b[^"]*"[^>]*>')
 _VALUE = re.compile(r'\bvalue="([^"]*)"')
 _CODE = re.compile(r"\s*<code>([^<]+)</code>")
 _MESSAGE = re.compile(r'<p class="message ([\w ]+)">(.*?)</p>', re.DOTALL)
 
 
-def _token(page: Response) -> str:
-    match = _TOKEN.search(page.body)
-    if match is None:
-        raise _Failed(f"HTTP {page.status}, no form with a CSRF token")
-    return match.group(1)
+def hidden_fields(page: Response, marker: str) -> dict[str, str]:
+    """The hidden fields of the first form on the page whose markup contains
+    `marker`: what a browser sends with it besides what the voter typed (the
+    CSRF token, the choice to confirm, and whatever else the server put there)."""
+    for form in _FORM.findall(page.body):
+        if marker not in form:
+            continue
+        fields = {}
+        for tag in _INPUT.findall(form):
+            attributes = {k: html.unescape(v) for k, v in _ATTRIBUTE.findall(tag)}
+            if attributes.get("type") == "hidden" and "name" in attributes:
+                fields[attributes["name"]] = attributes.get("value", "")
+        if "csrfmiddlewaretoken" not in fields:
+            raise _Failed(f"HTTP {page.status}, a form without a CSRF token")
+        return fields
+    raise _Failed(f"HTTP {page.status}, no form with {marker}{_snippet(page)}")
 
 
 def find_receipt(body: str) -> str | None:
@@ -314,23 +326,19 @@ def vote(site: Site, voter: dict[str, Any], journey: Journey) -> Journey:
         page = browser.request("GET", page_path)
         if page.status != 200 or vote_path not in page.body:
             raise _Failed(f"HTTP {page.status}: the poll page has no voting form")
-        form = {"csrfmiddlewaretoken": _token(page)}
+        form = hidden_fields(page, f'action="{vote_path}"')
         form.update(ballot_form(poll["kind"], journey.choice, poll["options"]))
         if journey.receipt_used:
             form["receipt"] = journey.receipt_used
         check = browser.request("POST", vote_path, form)
-        if check.status != 200 or 'name="confirm"' not in check.body:
+        if check.status != 200:
             raise _Failed(f"HTTP {check.status}: no 'check your vote' page{_snippet(check)}")
-        shown = _CHOICE.search(check.body)
-        if shown is None or json.loads(html.unescape(shown.group(1))) != journey.choice:
+        # The form of "Cast my vote", sent as the browser would send it.
+        confirm_form = hidden_fields(check, 'name="confirm"')
+        if json.loads(confirm_form.get("choice", "null")) != journey.choice:
             raise _Failed("the 'check your vote' page shows another choice")
-        confirm_form = {
-            "csrfmiddlewaretoken": _token(check),
-            "choice": html.unescape(shown.group(1)),
-            "confirm": "1",
-        }
-        if journey.receipt_used:
-            confirm_form["receipt"] = journey.receipt_used
+        if confirm_form.get("receipt") != journey.receipt_used:
+            raise _Failed("the 'check your vote' page lost the receipt")
         tabs = [browser] + [browser.copy() for _ in range(journey.copies - 1)]
         answers: list[Answer] = []
         # A double click sends the same confirmation twice at once.
@@ -1077,8 +1085,9 @@ def render(reports: list[BackendReport], info: dict[str, str], args: argparse.Na
         "changed.* in the voter's language. Choices are random, drawn from seed "
         f"{args.seed}. In waves 1 and 2, {args.double_submits} voters per poll send the "
         "confirmation twice at once (a double click): on the named poll both are "
-        "acknowledged (the second replaces the first, kept as history), on the secret poll "
-        "the second is *refused* (*You have already voted*). In wave 3, "
+        "acknowledged (the second replaces the first, kept as history); on the secret poll "
+        "the second must not make a second ballot, and the voter must still see their "
+        "receipt, whichever answer comes last (see *Double clicks* below). In wave 3, "
         f"{args.changes:.0%} of the voters of each poll (drawn separately) change their vote, "
         "the two polls interleaved: a new named ballot, or the secret ballot replaced with "
         "its receipt. *Confirmation* "

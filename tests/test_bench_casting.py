@@ -16,9 +16,11 @@ import pytest
 
 from bench.casting import (
     Journey,
+    Response,
     check_named,
     check_secret,
     find_receipt,
+    hidden_fields,
     messages,
     parse_args,
     percentile,
@@ -78,6 +80,28 @@ def test_percentile_is_the_nearest_rank() -> None:
 )
 def test_the_receipt_is_read_from_the_page_that_issues_it(page: str) -> None:
     assert find_receipt(f"<main><h1>Your vote is cast</h1>{page}</main>") == "r-AbC_12-x"
+
+
+def test_the_confirmation_is_sent_with_every_hidden_field_of_its_form() -> None:
+    check = Response(
+        200,
+        "",
+        '<form method="post" action="/v/"><input type="hidden" name="csrfmiddlewaretoken" '
+        'value="t1"><input type="hidden" name="choice" value="{&quot;answer&quot;: '
+        '&quot;yes&quot;}"><input type="hidden" name="confirm" value="1">'
+        '<input type="hidden" name="nonce" value="n-1"><button>Cast my vote</button></form>'
+        '<form method="post" action="/v/"><input type="hidden" name="csrfmiddlewaretoken" '
+        'value="t2"><input type="hidden" name="answer" value="yes">'
+        '<button name="edit" value="1">Change my answers</button></form>',
+        0.0,
+    )
+    assert hidden_fields(check, 'name="confirm"') == {
+        "csrfmiddlewaretoken": "t1",
+        "choice": '{"answer": "yes"}',
+        "confirm": "1",
+        "nonce": "n-1",
+    }
+    assert hidden_fields(check, 'name="edit"')["answer"] == "yes"
 
 
 def test_a_page_without_a_receipt_gives_none() -> None:
