@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("taawun.web.urls")),
     path("", include("taawun.membership.urls")),
     path("", include("taawun.governance.urls")),
+    path("", include("taawun.economy.urls")),
     path("accounts/", include("taawun.accounts.urls")),
     path("api/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", not_found),

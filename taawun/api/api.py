@@ -12,7 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
-from taawun.api import ledger, membership
+from taawun.api import budgeting, economy, ledger, membership
 from taawun.api.auth import TokenAuth
 from taawun.errors import TaawunError
 
@@ -25,6 +25,8 @@ api = NinjaAPI(
 )
 api.add_router("/", membership.router)
 api.add_router("/", ledger.router)
+api.add_router("/", economy.router)
+api.add_router("/", budgeting.router)
 
 
 def _error(

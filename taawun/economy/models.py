@@ -432,6 +432,14 @@ class CapitalAccountEntry(AppendOnly):
         related_name="capital_entries",
     )
     memo = models.CharField(_("memo"), max_length=500, blank=True)
+    # The allocation that credited (retained share) or charged (loss) it.
+    allocation = models.ForeignKey(
+        "SurplusAllocation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="capital_entries",
+    )
     corrects = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
@@ -465,3 +473,128 @@ class CapitalAccountEntry(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} for member {self.member_id}"
+
+
+# --- Surplus allocation --------------------------------------------------------------
+
+
+class SurplusAllocation(models.Model):
+    """How a closed period's net surplus (or loss) is shared: proposed by the
+    treasurer as computed by taawun.economy.allocation, approved (by a poll of
+    the general meeting where the bylaws ask for one) and then posted to the
+    capital accounts and the ledger in one transaction.
+
+    The figures are frozen when proposed: the period is closed, so its
+    contributions cannot change, and the rules and weights the bylaws gave
+    then are stored here, so a later amendment does not change what members
+    voted on. A withdrawn proposal makes room for a new one.
+    """
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("proposed, waiting for approval")
+        POSTED = "posted", _("approved and posted")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="allocations"
+    )
+    period = models.ForeignKey(FiscalPeriod, on_delete=models.PROTECT, related_name="allocations")
+    state = models.CharField(
+        _("state"), max_length=9, choices=State.choices, default=State.PROPOSED
+    )
+    # All in minor units: reserve + community + patronage_pool == surplus.
+    surplus = models.BigIntegerField(_("net surplus"))
+    reserve = models.BigIntegerField(_("indivisible reserve"))
+    community = models.BigIntegerField(_("education and community fund"))
+    patronage_pool = models.BigIntegerField(_("patronage dividends"))
+    cash_total = models.BigIntegerField(_("paid in cash"))
+    retained_total = models.BigIntegerField(_("retained in capital accounts"))
+    # The bylaws' percentages and the kinds' weights used, as decimal strings.
+    rules = models.JSONField(default=dict)
+    weights = models.JSONField(default=dict)
+    # Decimal places that show every member's patronage exactly (null: none).
+    patronage_places = models.PositiveSmallIntegerField(null=True, blank=True)
+    # SHA-256 of the period's contribution totals (queries.period_digest) and
+    # of the members' shares: what was proposed is what is posted.
+    contributions_digest = models.CharField(max_length=64)
+    shares_digest = models.CharField(max_length=64)
+    poll = models.OneToOneField(
+        "governance.Poll",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocation",
+    )
+    proposed_by = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    posted_on = models.DateField(_("posted on"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("surplus allocation")
+        verbose_name_plural = _("surplus allocations")
+        ordering: ClassVar = ["-proposed_at", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(surplus=F("reserve") + F("community") + F("patronage_pool")),
+                name="allocation_parts_make_the_whole",
+            ),
+            models.CheckConstraint(
+                condition=Q(patronage_pool=F("cash_total") + F("retained_total")),
+                name="allocation_cash_and_retained_make_the_pool",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="proposed", decided_by__isnull=True, posted_on__isnull=True)
+                | Q(state="posted", decided_at__isnull=False, posted_on__isnull=False)
+                | Q(state="withdrawn", decided_by__isnull=False, posted_on__isnull=True),
+                name="allocation_state_consistent",
+            ),
+            # A period is allocated once: one allocation proposed or posted.
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=~Q(state="withdrawn"),
+                name="one_live_allocation_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"allocation of period {self.period_id}"
+
+    @property
+    def is_loss(self) -> bool:
+        return self.surplus < 0
+
+
+class AllocationShare(models.Model):
+    """One member's part of an allocation, frozen with it: what the notice of
+    allocation shows and what posting credits (or, for a loss, charges)."""
+
+    allocation = models.ForeignKey(
+        SurplusAllocation, on_delete=models.CASCADE, related_name="shares"
+    )
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="allocation_shares")
+    # Exact weighted patronage, as a decimal string (or a fraction "n/d" when
+    # no number of decimal places shows it exactly).
+    patronage = models.CharField(_("patronage"), max_length=80)
+    dividend = models.BigIntegerField(_("dividend"))
+    cash = models.BigIntegerField(_("cash"))
+    retained = models.BigIntegerField(_("retained"))
+
+    class Meta:
+        verbose_name = _("allocation share")
+        verbose_name_plural = _("allocation shares")
+        ordering: ClassVar = ["id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["allocation", "member"], name="one_share_per_member"),
+            models.CheckConstraint(
+                condition=Q(dividend=F("cash") + F("retained")),
+                name="share_cash_and_retained_make_the_dividend",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dividend} for member {self.member_id}"

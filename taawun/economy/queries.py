@@ -16,7 +16,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import BigIntegerField, F, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Round
 
 from taawun.economy.models import (
     CapitalAccountEntry,
@@ -372,24 +373,32 @@ class ContributionTotal(NamedTuple):
     quantity: Decimal
 
 
+# Quantities have three decimal places (Contribution.quantity), so a sum of
+# them in thousandths is a whole number.
+QUANTITY_SCALE = 1000
+
+
 def period_totals(period: FiscalPeriod) -> list[ContributionTotal]:
     """Approved contributions of the period, summed per member and kind, by
     member number then kind: what the allocation of the period reads.
 
-    Summed here, in Decimal, rather than by the database: SQLite keeps a
-    decimal column as a binary float, so its SUM could be a fraction of a
-    thousandth off, while each value read back (at most 15 digits) is exact.
+    Summed by the database, exactly, as whole thousandths: SQLite keeps a
+    decimal column as a binary float, so SUM(quantity) could be a fraction of
+    a thousandth off, but each value (at most 15 digits) times 1000, rounded,
+    is its exact whole number of thousandths, and a sum of integers is exact.
     """
+    thousandths = Cast(Round(F("quantity") * QUANTITY_SCALE), BigIntegerField())
     rows = (
         Contribution.objects.filter(period=period, state=Contribution.State.APPROVED)
-        .values_list("member", "member__public_id", "member__number", "kind", "quantity")
+        .values("member", "member__public_id", "member__number", "kind")
+        .annotate(total=Sum(thousandths))
+        .values_list("member", "member__public_id", "member__number", "kind", "total")
         .order_by("member__number", "kind")
     )
-    sums: dict[tuple[int, str, int | None, str], Decimal] = {}
-    for member, public_id, number, kind, quantity in rows.iterator(chunk_size=2000):
-        key = (member, str(public_id), number, kind)
-        sums[key] = sums.get(key, Decimal(0)) + quantity
-    return [ContributionTotal(*key, quantity) for key, quantity in sums.items()]
+    return [
+        ContributionTotal(member, str(public_id), number, kind, Decimal(total).scaleb(-3))
+        for member, public_id, number, kind, total in rows.iterator(chunk_size=5000)
+    ]
 
 
 def patronage_quantities(period: FiscalPeriod) -> dict[str, dict[str, Decimal]]:

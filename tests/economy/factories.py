@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from taawun.economy import actions
 from taawun.economy.models import (
+    AllocationShare,
     CapitalAccountEntry,
     Contribution,
     FiscalPeriod,
@@ -19,6 +20,7 @@ from taawun.economy.models import (
     ShareRedemption,
     ShareSubscription,
     ShareTransfer,
+    SurplusAllocation,
 )
 from taawun.ledger import queries as ledger_queries
 from taawun.membership import actions as membership
@@ -96,8 +98,10 @@ def snapshot(coop: Cooperative) -> tuple[object, ...]:
         FiscalPeriod,
         Contribution,
         CapitalAccountEntry,
+        SurplusAllocation,
     )
     return (
         *(list(m.objects.filter(cooperative=coop).order_by("pk").values()) for m in models),
+        list(AllocationShare.objects.filter(allocation__cooperative=coop).values()),
         ledger_queries.head(str(coop.public_id)).seq,
     )

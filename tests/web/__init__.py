@@ -18,19 +18,15 @@ from taawun.governance import actions as governance
 from taawun.membership import actions
 from taawun.membership.models import Cooperative, Invitation, Member
 from tests import factories
+from tests.web import (
+    economy_allocation,
+    economy_budgeting,
+    economy_contributions,
+    economy_shares,
+)
+from tests.web.page import Page
 
-
-@dataclass(frozen=True)
-class Page:
-    """One page: its address (a template filled by ``World.url``), who looks at it,
-    the status it answers with, and whether its main form is sent empty so that
-    the page is shown again with the errors beside the fields."""
-
-    id: str
-    path: str
-    who: str | None = None  # None: a visitor; "founder": holds every office; "member": none
-    status: int = 200
-    submit_empty: bool = False
+ECONOMY = (economy_shares, economy_contributions, economy_allocation, economy_budgeting)
 
 
 VISITOR_PAGES = [
@@ -80,7 +76,7 @@ SIGNED_IN_PAGES = [
     Page("minutes", "/coops/{slug}/meetings/{meeting}/minutes/", who="founder"),
 ]
 
-PAGES = VISITOR_PAGES + SIGNED_IN_PAGES
+PAGES = VISITOR_PAGES + SIGNED_IN_PAGES + [p for area in ECONOMY for p in area.PAGES]
 
 
 @dataclass
@@ -164,7 +160,7 @@ def build_world(language: str) -> World:
     meeting = governance.create_meeting(
         by=founder, coop=coop, title="Annual general meeting", held_on=date(2026, 12, 12)
     )
-    return World(
+    world = World(
         coop=coop,
         founder=founder,
         member=member,
@@ -178,3 +174,6 @@ def build_world(language: str) -> World:
             "meeting": meeting.pk,
         },
     )
+    for area in ECONOMY:
+        area.build(world)
+    return world

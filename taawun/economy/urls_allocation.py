@@ -1,0 +1,5 @@
+from django.urls import URLPattern
+
+P = "coops/<slug:slug>/economy/"
+
+urlpatterns: list[URLPattern] = []
