@@ -28,3 +28,20 @@ def test_the_demo_network_is_three_living_cooperatives_and_loads_once():
     assert {c.slug: ledger_queries.head(str(c.public_id)).hash for c in coops} == heads
     for coop in coops:
         assert verify_lines(ledger_queries.export_lines(str(coop.public_id))).ok
+
+
+def test_every_demo_cooperative_has_a_year_of_books_with_its_surplus_shared():
+    from taawun.economy import queries
+    from taawun.economy.models import BudgetingRound, Contribution, SurplusAllocation
+
+    load_demo()
+    for coop in Cooperative.objects.all():
+        allocation = SurplusAllocation.objects.get(cooperative=coop)
+        assert allocation.state == "posted" and allocation.poll is not None
+        assert allocation.poll.result["passed"]
+        assert allocation.capital_entries.count() == allocation.shares.count() > 0
+        assert queries.share_capital(coop) > 0
+        pending = Contribution.objects.filter(cooperative=coop, state="pending")
+        assert pending.exists(), "the treasurer has hours to approve"
+        budget = BudgetingRound.objects.get(cooperative=coop)
+        assert budget.state == "voting" and budget.ballots.count() >= 5

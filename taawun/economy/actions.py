@@ -410,6 +410,8 @@ def decide_share_transfer(
         if decider.pk in (transfer.from_member_id, transfer.to_member_id):
             raise PermissionDenied(_("Someone else must decide on a transfer that involves you."))
         reason = _text(reason, "reason", limit=2000)
+        if not approve and not reason:
+            raise InvalidInput(_("Say why the transfer is refused."), field="reason")
         giver, taker = _lock_members(transfer.from_member, transfer.to_member)
         held = queries.holding(giver)
         moved = 0

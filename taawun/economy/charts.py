@@ -3,9 +3,11 @@ lengths here, so a page needs no script, and the template always puts the
 same figures in a table beside the chart (``economy/chart.html``).
 
 Amounts may be negative (a loss, a debit): bars then grow from a zero line
-the other way. Lengths are in percent of the chart's width (the SVG's
-viewBox is 100 wide), rounded to a tenth; a non-zero amount is drawn at
-least a little, so that it is never mistaken for zero.
+the other way. Lengths are in units of the SVG's viewBox, WIDTH wide (the
+chart scales to the page keeping its proportions, so a bar is as thick on
+a phone as it is long), rounded to a tenth; a non-zero amount is drawn at
+least a little, so that it is never mistaken for zero. Coordinates are
+strings, so that the template never localises them ("65,9" is not SVG).
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 BAR_HEIGHT = 24
 GAP = 8
-WIDTH = Decimal(100)
-SMALLEST = Decimal("0.5")
+WIDTH = Decimal(400)
+SMALLEST = Decimal(1)
 TENTH = Decimal("0.1")
 
 
@@ -25,8 +27,8 @@ TENTH = Decimal("0.1")
 class Bar:
     label: str
     shown: str  # the amount as the table shows it (formatted, with its currency)
-    x: Decimal
-    width: Decimal
+    x: str
+    width: str
     y: int
     negative: bool
     highlight: bool
@@ -38,7 +40,8 @@ class BarChart:
     bars: tuple[Bar, ...]
     height: int
     bar_height: int
-    zero: Decimal  # where the zero line is, in percent of the width
+    zero: str  # where the zero line is ("" for none: no amount is negative)
+    width: int
     label_heading: str
     value_heading: str
 
@@ -76,8 +79,8 @@ def bar_chart(
             Bar(
                 label=label,
                 shown=shown,
-                x=zero - length if amount < 0 else zero,
-                width=length,
+                x=str(zero - length if amount < 0 else zero),
+                width=str(length),
                 y=n * (BAR_HEIGHT + GAP),
                 negative=amount < 0,
                 highlight=label in marked,
@@ -88,7 +91,8 @@ def bar_chart(
         bars=tuple(bars),
         height=len(bars) * (BAR_HEIGHT + GAP) - GAP,
         bar_height=BAR_HEIGHT,
-        zero=zero,
+        zero=str(zero) if bottom else "",
+        width=int(WIDTH),
         label_heading=label_heading,
         value_heading=value_heading,
     )

@@ -598,3 +598,186 @@ class AllocationShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dividend} for member {self.member_id}"
+
+
+# --- Participatory budgeting ----------------------------------------------------------
+
+
+class BudgetingRound(models.Model):
+    """A fund the members share out among projects they propose and vote on
+    (docs/participatory-budgeting.md). It runs proposing → voting → closed;
+    at the close the rule the cooperative chose (taawun.economy.budgeting)
+    decides, and its outcome, with a decision for every project, is frozen
+    in ``result``.
+
+    A round imported from a Pabulib file with its votes is a *record*
+    (``source = pabulib``): its ballots are the file's, under the file's
+    voter ids, and belong to no member; it is counted when imported.
+    """
+
+    class BallotKind(models.TextChoices):
+        APPROVAL = "approval", _("approval: members tick the projects they support")
+        POINTS = "points", _("points: members spread points over the projects")
+
+    class Rule(models.TextChoices):
+        GREEDY = "greedy", _("greedy by support, within the fund")
+        EQUAL_SHARES = "mes", _("the Method of Equal Shares (proportional)")
+
+    class State(models.TextChoices):
+        PROPOSING = "proposing", _("members propose projects")
+        VOTING = "voting", _("members vote")
+        CLOSED = "closed", _("closed and counted")
+
+    class Source(models.TextChoices):
+        MEMBERS = "members", _("run by the members")
+        PABULIB = "pabulib", _("imported from a Pabulib file, with its votes")
+
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="budgeting_rounds"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    # Minor units of the cooperative's currency.
+    fund = models.BigIntegerField(_("fund"))
+    ballot_kind = models.CharField(_("ballot"), max_length=8, choices=BallotKind.choices)
+    points_per_voter = models.PositiveIntegerField(_("points per voter"), null=True, blank=True)
+    rule = models.CharField(_("rule"), max_length=6, choices=Rule.choices)
+    state = models.CharField(
+        _("state"), max_length=9, choices=State.choices, default=State.PROPOSING
+    )
+    source = models.CharField(
+        _("source"), max_length=7, choices=Source.choices, default=Source.MEMBERS
+    )
+    # The META of an imported file beyond what the fields above hold
+    # (country, unit, dates...), written back when the round is exported.
+    meta = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    voting_opened_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    voting_opened_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # budgeting.Outcome.to_dict() (amounts exact, in whole units of the
+    # currency), with the completion used and the number of voters.
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("budgeting round")
+        verbose_name_plural = _("budgeting rounds")
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(fund__gt=0), name="pb_fund_positive"),
+            models.CheckConstraint(
+                condition=Q(ballot_kind="approval", points_per_voter__isnull=True)
+                | Q(ballot_kind="points", points_per_voter__gte=1),
+                name="pb_points_only_for_points_ballots",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="closed", closed_at__isnull=False, result__isnull=False)
+                | (~Q(state="closed") & Q(closed_at__isnull=True, result__isnull=True)),
+                name="pb_closed_with_a_result",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("economy:pb_round", args=[self.cooperative.slug, self.pk])
+
+    @property
+    def is_record(self) -> bool:
+        return self.source == self.Source.PABULIB
+
+
+class BudgetingProject(models.Model):
+    """A project proposed for a round's fund, with what it costs."""
+
+    round = models.ForeignKey(BudgetingRound, on_delete=models.PROTECT, related_name="projects")
+    # The project's id for the rule and in Pabulib files: 1, 2, 3... in the
+    # order proposed, or the file's own project_id. Ties are broken by it
+    # after the cost (budgeting.tie_key).
+    code = models.CharField(_("project id"), max_length=64)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    cost = models.BigIntegerField(_("cost"))  # minor units
+    proposed_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("budgeting project")
+        verbose_name_plural = _("budgeting projects")
+        ordering: ClassVar = ["round", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(cost__gte=0), name="pb_cost_not_negative"),
+            models.UniqueConstraint(fields=["round", "code"], name="pb_project_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BudgetingBallot(models.Model):
+    """One voter's ballot in a round: named (``member``), one per member,
+    replaced as a whole while voting is open; or, in an imported record
+    round, the file's ballot under its ``voter_id``."""
+
+    round = models.ForeignKey(BudgetingRound, on_delete=models.PROTECT, related_name="ballots")
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    voter_id = models.CharField(_("voter id"), max_length=64, blank=True)
+    cast_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("budgeting ballot")
+        verbose_name_plural = _("budgeting ballots")
+        ordering: ClassVar = ["round", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["round", "member"],
+                condition=Q(member__isnull=False),
+                name="pb_one_ballot_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "voter_id"],
+                condition=Q(member__isnull=True),
+                name="pb_one_ballot_per_voter_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(member__isnull=False, voter_id="")
+                | Q(member__isnull=True) & ~Q(voter_id=""),
+                name="pb_ballot_of_a_member_or_a_file_voter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ballot {self.pk} in round {self.round_id}"
+
+
+class BudgetingSupport(models.Model):
+    """A ballot's support for one project: 1 for an approval, or the points given."""
+
+    ballot = models.ForeignKey(BudgetingBallot, on_delete=models.CASCADE, related_name="supports")
+    project = models.ForeignKey(BudgetingProject, on_delete=models.PROTECT, related_name="supports")
+    points = models.PositiveIntegerField(_("points"))
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        ordering: ClassVar = ["ballot", "project"]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="pb_support_positive"),
+            models.UniqueConstraint(fields=["ballot", "project"], name="pb_one_support_each"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.points} for project {self.project_id}"

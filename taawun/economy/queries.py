@@ -388,16 +388,26 @@ def period_totals(period: FiscalPeriod) -> list[ContributionTotal]:
     is its exact whole number of thousandths, and a sum of integers is exact.
     """
     thousandths = Cast(Round(F("quantity") * QUANTITY_SCALE), BigIntegerField())
-    rows = (
+    rows = list(
         Contribution.objects.filter(period=period, state=Contribution.State.APPROVED)
-        .values("member", "member__public_id", "member__number", "kind")
+        .values("member", "member__number", "kind")
         .annotate(total=Sum(thousandths))
-        .values_list("member", "member__public_id", "member__number", "kind", "total")
+        .values_list("member", "member__number", "kind", "total")
         .order_by("member__number", "kind")
+        .iterator(chunk_size=5000)
     )
+    # Public ids are read once per member, not once per (member, kind) row:
+    # turning every row's UUID column into a string took about a quarter of
+    # this function's time on a large period (bench/allocation_db.py).
+    members = Member.objects.filter(cooperative_id=period.cooperative_id)
+    public_ids = {pk: str(public_id) for pk, public_id in members.values_list("pk", "public_id")}
+    strays = {row[0] for row in rows} - public_ids.keys()
+    if strays:  # members of another cooperative: not written by the actions, but read alike
+        found = Member.objects.filter(pk__in=strays).values_list("pk", "public_id")
+        public_ids.update((pk, str(public_id)) for pk, public_id in found)
     return [
-        ContributionTotal(member, str(public_id), number, kind, Decimal(total).scaleb(-3))
-        for member, public_id, number, kind, total in rows.iterator(chunk_size=5000)
+        ContributionTotal(member, public_ids[member], number, kind, Decimal(total).scaleb(-3))
+        for member, number, kind, total in rows
     ]
 
 
@@ -470,3 +480,204 @@ def overlapping_period(coop: Cooperative, starts_on: date, ends_on: date) -> Fis
         .order_by("starts_on")
         .first()
     )
+
+
+# --- Pages: share capital ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterTotals:
+    """The foot of the share register: what the rows add up to."""
+
+    holders: int  # members holding at least one paid-up share
+    shares: int
+    capital: int
+    outstanding: int  # still to be paid on subscriptions
+    below_minimum: int  # current members holding fewer shares than their class requires
+
+
+def register_totals(rows: list[RegisterRow]) -> RegisterTotals:
+    return RegisterTotals(
+        holders=sum(1 for row in rows if row.shares > 0),
+        shares=sum(row.shares for row in rows),
+        capital=sum(row.capital for row in rows),
+        outstanding=sum(row.outstanding for row in rows),
+        below_minimum=sum(1 for row in rows if row.below_minimum),
+    )
+
+
+def top_holders(rows: list[RegisterRow], limit: int) -> list[RegisterRow]:
+    """The ``limit`` largest holdings, largest first, ties by member number;
+    members holding no paid-up share are left out."""
+    held = [row for row in rows if row.shares > 0]
+    held.sort(key=lambda row: (-row.shares, row.member.number or 0))
+    return held[:limit]
+
+
+def transfer_approver(coop: Cooperative) -> dict[str, Any] | None:
+    """The office the bylaws give the decision on transfers of shares to, or
+    ``None`` when the bylaws allow no transfers."""
+    code = coop.bylaws["economy"]["share_transfer_approver"]
+    return coop.office(code) if code is not None else None
+
+
+def decides_transfers(member: Member | None) -> bool:
+    """Whether ``member`` may decide transfers of shares: an active member who
+    holds the office the bylaws name (the rule decide_share_transfer applies)."""
+    if member is None or member.status != Member.Status.ACTIVE:
+        return False
+    code = member.cooperative.bylaws["economy"]["share_transfer_approver"]
+    return code is not None and code in member.offices
+
+
+@dataclass(frozen=True)
+class SharePosition:
+    """What a member holds and how much of it they may still pass on or ask back."""
+
+    holding: Holding
+    committed: int  # promised in transfers or redemptions not yet decided
+    minimum: int  # what the member's class requires while they stay a member
+    is_current: bool
+
+    @property
+    def free(self) -> int:
+        return max(self.holding.shares - self.committed, 0)
+
+    @property
+    def available(self) -> int:
+        """Shares a request may name: free ones, less the class's minimum
+        for a member who stays (the rule the transfer and redemption actions apply)."""
+        kept = self.minimum if self.is_current else 0
+        return max(self.free - kept, 0)
+
+
+def share_position(member: Member) -> SharePosition:
+    return SharePosition(
+        holding=holding(member),
+        committed=committed_shares(member),
+        minimum=minimum_shares(member),
+        is_current=member.status in MEMBER_STATUSES,
+    )
+
+
+def member_by_number(coop: Cooperative, number: int) -> Member | None:
+    return (
+        Member.objects.filter(cooperative=coop, number=number)
+        .select_related("user", "cooperative")
+        .first()
+    )
+
+
+def pending_transfers(coop: Cooperative) -> list[ShareTransfer]:
+    """Transfers waiting for a decision, oldest first."""
+    return list(
+        ShareTransfer.objects.filter(cooperative=coop, state=ShareTransfer.State.REQUESTED)
+        .select_related("from_member__user", "to_member__user")
+        .order_by("requested_at", "id")
+    )
+
+
+def pending_redemptions(coop: Cooperative) -> list[ShareRedemption]:
+    """Redemptions waiting to be paid or refused, the soonest due first."""
+    return list(
+        ShareRedemption.objects.filter(cooperative=coop, state=ShareRedemption.State.PENDING)
+        .select_related("member__user")
+        .order_by("due_on", "id")
+    )
+
+
+def find_transfer(coop: Cooperative, transfer_id: int) -> ShareTransfer | None:
+    return (
+        ShareTransfer.objects.filter(cooperative=coop, pk=transfer_id)
+        .select_related("from_member__user", "to_member__user", "decided_by__user")
+        .first()
+    )
+
+
+def find_redemption(coop: Cooperative, redemption_id: int) -> ShareRedemption | None:
+    return (
+        ShareRedemption.objects.filter(cooperative=coop, pk=redemption_id)
+        .select_related("member__user", "decided_by__user")
+        .first()
+    )
+
+
+def find_subscription(coop: Cooperative, subscription_id: int) -> SubscriptionLine | None:
+    """A subscription of ``coop`` with what has been paid on it."""
+    found = (
+        ShareSubscription.objects.filter(cooperative=coop, pk=subscription_id)
+        .select_related("member__user")
+        .annotate(paid=Sum("payments__amount"))
+        .first()
+    )
+    return SubscriptionLine(found, found.paid or 0) if found is not None else None
+
+
+# --- Pages: periods, contributions, capital accounts ---------------------------------
+
+
+def find_period(coop: Cooperative, period_id: int) -> FiscalPeriod | None:
+    return (
+        FiscalPeriod.objects.filter(cooperative=coop, pk=period_id)
+        .select_related("cooperative", "opened_by__user", "closed_by__user")
+        .first()
+    )
+
+
+def periods_of(coop: Cooperative) -> list[FiscalPeriod]:
+    """Every period of the cooperative, the latest first."""
+    return list(FiscalPeriod.objects.filter(cooperative=coop).order_by("-starts_on", "-id"))
+
+
+def open_periods(coop: Cooperative) -> list[FiscalPeriod]:
+    """The periods contributions can still be logged in, the latest first."""
+    return [period for period in periods_of(coop) if period.is_open]
+
+
+def member_contributions(member: Member) -> QuerySet[Contribution]:
+    """What a member has logged or had imported, the latest first."""
+    return (
+        Contribution.objects.filter(member=member)
+        .select_related("period")
+        .order_by("-logged_at", "-id")
+    )
+
+
+def waiting_contributions(coop: Cooperative) -> list[Contribution]:
+    """Contributions waiting for an officer's decision, oldest first."""
+    return list(
+        Contribution.objects.filter(cooperative=coop, state=Contribution.State.PENDING)
+        .select_related("member__user", "period")
+        .order_by("logged_at", "id")
+    )
+
+
+def find_contribution(coop: Cooperative, contribution_id: int) -> Contribution | None:
+    return (
+        Contribution.objects.filter(cooperative=coop, pk=contribution_id)
+        .select_related("member__user", "period", "cooperative")
+        .first()
+    )
+
+
+def members_by_id(coop: Cooperative, ids: set[int]) -> dict[int, Member]:
+    found = Member.objects.filter(cooperative=coop, pk__in=ids).select_related("user")
+    return {member.pk: member for member in found}
+
+
+def capital_balances(coop: Cooperative) -> list[tuple[Member, int]]:
+    """Every admitted member who is current or has a capital account entry,
+    by member number, with their balance: two queries."""
+    balances = _sums(
+        CapitalAccountEntry.objects.filter(cooperative=coop)
+        .values("member")
+        .annotate(n=Sum("amount")),
+        "member",
+    )
+    members = (
+        Member.objects.filter(cooperative=coop, number__isnull=False)
+        .filter(Q(status__in=MEMBER_STATUSES) | Q(pk__in=list(balances)))
+        .select_related("user")
+        .order_by("number")
+    )
+    return [(member, balances.get(member.pk, 0)) for member in members]

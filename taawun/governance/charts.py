@@ -24,9 +24,11 @@ def bars(result: dict[str, Any] | None) -> dict[str, Any] | None:
             {
                 "label": row["label"],
                 "value": row["value"],
-                "width": share,
+                # Strings, so that the template never localises them: an
+                # Arabic page would write "65,9", which is not SVG.
+                "width": str(share),
                 "y": n * (BAR_HEIGHT + GAP),
-                "text_y": n * (BAR_HEIGHT + GAP) + BAR_HEIGHT * 0.68,
+                "text_y": str(n * (BAR_HEIGHT + GAP) + BAR_HEIGHT * 0.68),
                 "winner": row.get("winner", False),
             }
         )

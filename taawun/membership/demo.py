@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from taawun.accounts.models import User
+from taawun.economy.demo import load_books, load_budget
 from taawun.membership import actions
 from taawun.membership.bylaws import default_bylaws
 from taawun.membership.models import Cooperative
@@ -139,6 +140,9 @@ def load_demo() -> str:
             actions.amend_bylaws(
                 by=founder, coop=coop, bylaws=dict(coop.bylaws, quorum_percent="40")
             )
+            treasurer = coop.members.get(pk=members[1].pk)
+            load_books(coop, treasurer=treasurer, secretary=coop.members.get(pk=members[0].pk))
+            load_budget(coop, treasurer=treasurer)
             actions.change_member_status(
                 members[-1], by=secretary, to="suspended", reason="Dues unpaid for a year."
             )

@@ -25,8 +25,9 @@ def amal(coop):  # type: ignore[no-untyped-def]
 
 
 def retained(member, amount: int, on: date) -> CapitalAccountEntry:  # type: ignore[no-untyped-def]
-    """A retained patronage dividend, as the allocation of a period writes it
-    (the allocation's action is not built yet; its rows look like this)."""
+    """A retained patronage dividend, as posting an allocation writes it
+    (tests/economy/test_allocation_actions.py), written directly here so that
+    it can be dated years back."""
     return CapitalAccountEntry.objects.create(
         cooperative=member.cooperative,
         member=member,

@@ -439,7 +439,9 @@ def test_holdings_never_go_negative_and_shares_are_never_made_or_lost(coop, foun
                     made = actions.request_share_transfer(
                         by=giver.user, coop=coop, to_member=members[to], shares=shares
                     )
-                    actions.decide_share_transfer(made, by=founder, approve=decide)
+                    actions.decide_share_transfer(
+                        made, by=founder, approve=decide, reason="" if decide else "No"
+                    )
                 else:
                     asked = actions.request_redemption(by=giver.user, member=giver, shares=shares)
                     if decide:
