@@ -75,6 +75,7 @@ bench: $(VENV)/.bench-installed compilemessages
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.counting
 	$(BIN)/python -m bench.casting
+	$(BIN)/python -m bench.allocation_db
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db import IntegrityError, transaction
+import numpy as np
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,6 +60,7 @@ from taawun.economy.models import (
 from taawun.economy.money import format_fraction, format_scaled, terminating_places
 from taawun.errors import Conflict, InvalidInput, InvalidTransition
 from taawun.governance.models import Poll
+from taawun.ledger import queries as ledger_queries
 from taawun.membership.actions import record
 from taawun.membership.models import Cooperative
 
@@ -113,11 +115,41 @@ def _shares_digest(rows: list[list[Any]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _compute(coop: Cooperative, period: FiscalPeriod, surplus: int) -> SurplusAllocation:
-    """The allocation of ``period`` as the bylaws say, unsaved, with its
-    members' shares (unsaved) in ``preview_shares``."""
-    totals = queries.period_totals(period)
-    if not totals:
+# One member's part as computed: (member id, patronage, dividend, cash, retained).
+ShareRow = tuple[int, str, int, int, int]
+
+
+def _contributions(
+    rows: list[tuple[int, int | None, str, int]], names: dict[int, str], kinds: list[str]
+) -> tuple[Contributions, list[int]]:
+    """The period's totals as the arithmetic takes them (whole thousandths,
+    members in the order of the rows), and the member ids in that order."""
+    order: dict[int, int] = {}
+    for member_id, _number, _kind, _total in rows:
+        order.setdefault(member_id, len(order))
+    column = {kind: n for n, kind in enumerate(kinds)}
+    largest = max(total for *_, total in rows)
+    dtype: Any = np.int64 if largest < 2**62 else object
+    matrix = np.zeros((len(order), len(kinds)), dtype=dtype)
+    for member_id, _number, kind, total in rows:
+        matrix[order[member_id], column[kind]] += total
+    members = list(order)
+    found = Contributions(
+        members=tuple(names[m] for m in members),
+        kinds=tuple(kinds),
+        quantities=matrix,
+        places=(3,) * len(kinds),
+    )
+    return found, members
+
+
+def _compute(
+    coop: Cooperative, period: FiscalPeriod, surplus: int
+) -> tuple[SurplusAllocation, list[ShareRow]]:
+    """The allocation of ``period`` as the bylaws say, unsaved, and its
+    members' shares."""
+    rows = queries.period_thousandths(period)
+    if not rows:
         raise InvalidInput(
             _(
                 "No contributions were approved in %(name)s, so there is no patronage to "
@@ -126,17 +158,15 @@ def _compute(coop: Cooperative, period: FiscalPeriod, surplus: int) -> SurplusAl
             % {"name": period.name},
             field="surplus",
         )
-    members: dict[str, int] = {}
-    by_member: dict[str, dict[str, Decimal]] = {}
-    for total in totals:
-        members[total.member_public_id] = total.member_id
-        by_member.setdefault(total.member_public_id, {})[total.kind] = total.quantity
+    names = queries.public_ids(coop.pk, {row[0] for row in rows})
+    digest = queries.thousandths_digest(rows, names)
+    _check_closed_digest(period, digest)
     weights = allocation_weights(coop)
     kinds = list(weights)
-    kinds += sorted({t.kind for t in totals} - set(kinds))
+    kinds += sorted({row[2] for row in rows} - set(kinds))
     rules = allocation_rules(coop)
     try:
-        contributions = Contributions.from_dict(by_member, kinds)
+        contributions, member_ids = _contributions(rows, names, kinds)
         result = allocation.allocate(
             surplus,
             contributions,
@@ -147,15 +177,15 @@ def _compute(coop: Cooperative, period: FiscalPeriod, surplus: int) -> SurplusAl
     except EconomyInputError as error:
         raise InvalidInput(_translated(error), field="surplus") from None
     places = result.patronage_places
-    shares = [
-        AllocationShare(
-            member_id=members[share.member],
-            patronage=_patronage_text(share.patronage, places),
-            dividend=share.dividend,
-            cash=share.cash,
-            retained=share.retained,
+    shares: list[ShareRow] = [
+        (
+            member_id,
+            _patronage_text(share.patronage, places),
+            share.dividend,
+            share.cash,
+            share.retained,
         )
-        for share in result.members
+        for member_id, share in zip(member_ids, result.members, strict=True)
     ]
     economy = coop.bylaws["economy"]
     found = SurplusAllocation(
@@ -165,28 +195,39 @@ def _compute(coop: Cooperative, period: FiscalPeriod, surplus: int) -> SurplusAl
         reserve=result.reserve,
         community=result.community,
         patronage_pool=result.patronage_pool,
-        cash_total=sum(s.cash for s in shares),
-        retained_total=sum(s.retained for s in shares),
+        cash_total=sum(row[3] for row in shares),
+        retained_total=sum(row[4] for row in shares),
         rules={
             **{name: str(economy[name]) for name in RULE_SETTINGS},
             "allocation_needs_poll": bool(economy.get("allocation_needs_poll")),
         },
         weights={kind: _fraction_text(weights[kind]) for kind in weights},
         patronage_places=places,
-        contributions_digest=queries.rows_digest(
-            [[t.member_public_id, t.kind, str(t.quantity)] for t in totals]
-        ),
-        shares_digest=_shares_digest(
-            [
-                [public_id, s.patronage, s.dividend, s.cash, s.retained]
-                for public_id, s in zip(
-                    (share.member for share in result.members), shares, strict=True
-                )
-            ]
-        ),
+        contributions_digest=digest,
+        shares_digest=_shares_digest([[names[row[0]], *row[1:]] for row in shares]),
     )
-    found.preview_shares = shares  # type: ignore[attr-defined]
-    return found
+    return found, shares
+
+
+def _check_closed_digest(period: FiscalPeriod, digest: str) -> None:
+    """The contributions read now must be those the ledger recorded when the
+    period closed: nothing can change a closed period through the actions,
+    so a difference means the books were changed behind them."""
+    entries = ledger_queries.entries(str(period.cooperative.public_id)).filter(
+        kind="economy.period_closed"
+    )
+    for data in entries.values_list("data", flat=True):
+        closed = json.loads(data)
+        if closed.get("period") == period.pk and closed.get("digest") != digest:
+            raise Conflict(
+                _(
+                    "The contributions of %(name)s are not those recorded in the ledger when "
+                    "it closed: the books were changed outside Taawun, and nothing can be "
+                    "allocated until that is put right."
+                )
+                % {"name": period.name},
+                field="surplus",
+            )
 
 
 def _closed_period_of(coop: Cooperative, period: FiscalPeriod) -> FiscalPeriod:
@@ -235,10 +276,23 @@ def preview_allocation(*, by: User, period: FiscalPeriod, surplus: str) -> Surpl
         _keeper(by, coop)
         period = _closed_period_of(coop, period)
         _check_not_allocated(period)
-        return _compute(coop, period, _surplus(surplus, coop))
+        found, shares = _compute(coop, period, _surplus(surplus, coop))
+        found.preview_shares = [  # type: ignore[attr-defined]
+            AllocationShare(
+                member_id=member_id,
+                patronage=patronage,
+                dividend=dividend,
+                cash=cash,
+                retained=kept,
+            )
+            for member_id, patronage, dividend, cash, kept in shares
+        ]
+        return found
 
 
-def _allocation_poll(allocation_: SurplusAllocation, by: User, closes_at: datetime | None) -> Poll:
+def _allocation_poll(
+    allocation_: SurplusAllocation, members: int, by: User, closes_at: datetime | None
+) -> Poll:
     from taawun.governance import actions as governance
 
     coop = allocation_.cooperative
@@ -257,7 +311,7 @@ def _allocation_poll(allocation_: SurplusAllocation, by: User, closes_at: dateti
         "reserve": _money(allocation_.reserve, coop),
         "community": _money(allocation_.community, coop),
         "pool": _money(allocation_.patronage_pool, coop),
-        "members": len(allocation_.preview_shares),  # type: ignore[attr-defined]
+        "members": members,
         "cash": _money(allocation_.cash_total, coop),
         "retained": _money(allocation_.retained_total, coop),
     }
@@ -289,16 +343,12 @@ def propose_allocation(
             officer = _keeper(by, coop)
             period = _closed_period_of(coop, period)
             _check_not_allocated(period)
-            found = _compute(coop, period, _surplus(surplus, coop))
-            shares: list[AllocationShare] = found.preview_shares  # type: ignore[attr-defined]
+            found, shares = _compute(coop, period, _surplus(surplus, coop))
             found.proposed_by = officer
             if found.rules["allocation_needs_poll"]:
-                found.poll = _allocation_poll(found, by, poll_closes_at)
+                found.poll = _allocation_poll(found, len(shares), by, poll_closes_at)
             found.save()
-            for share in shares:
-                share.allocation = found
-            AllocationShare.objects.bulk_create(shares, batch_size=BATCH)
-            found.preview_shares = shares  # type: ignore[attr-defined]
+            _insert_shares(found, shares)
             record(
                 coop,
                 "economy.allocation_proposed",
@@ -310,6 +360,25 @@ def propose_allocation(
         # Two proposals of the same period at once: the constraint kept one.
         _check_not_allocated(period)
         raise
+
+
+def _column(meta: Any, name: str) -> str:
+    """A model field's column, quoted for the database."""
+    return str(connection.ops.quote_name(meta.get_field(name).column))
+
+
+def _insert_shares(found: SurplusAllocation, shares: list[ShareRow]) -> None:
+    """Write the members' shares with one prepared statement: a hundred
+    thousand model objects would cost more than the arithmetic itself."""
+    meta = AllocationShare._meta
+    names = ("allocation", "member", "patronage", "dividend", "cash", "retained")
+    columns = ", ".join(_column(meta, name) for name in names)
+    table = connection.ops.quote_name(meta.db_table)
+    # Only the model's own table and column names are put in the text.
+    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(shares), BATCH):
+            cursor.executemany(sql, [(found.pk, *row) for row in shares[start : start + BATCH]])
 
 
 def _ledger_figures(found: SurplusAllocation, members: int) -> dict[str, Any]:
@@ -385,46 +454,56 @@ def post_allocation(found: SurplusAllocation, *, by: User) -> SurplusAllocation:
         officer = _keeper(by, coop)
         found = _lock_proposed(found)
         _check_approved(found)
-        if queries.period_digest(found.period) != found.contributions_digest:
-            raise Conflict(
-                _(
-                    "The period's contributions changed after this allocation was proposed: "
-                    "withdraw it and propose it again."
-                )
-            )
+        _check_closed_digest(found.period, found.contributions_digest)
         today = timezone.localdate()
         memo = _("Allocation of %(period)s") % {"period": found.period.name}
-        entries = [
-            CapitalAccountEntry(
-                cooperative_id=coop.pk,
-                member_id=member_id,
-                kind=(
-                    CapitalAccountEntry.Kind.RETAINED_ALLOCATION
-                    if retained > 0
-                    else CapitalAccountEntry.Kind.LOSS_CHARGE
-                ),
-                amount=retained,
-                on=today,
-                period_id=found.period_id,
-                memo=memo,
-                allocation_id=found.pk,
-                recorded_by=officer,
-            )
-            for member_id, retained in found.shares.exclude(retained=0)
-            .order_by("id")
-            .values_list("member_id", "retained")
-            .iterator(chunk_size=BATCH)
-        ]
-        CapitalAccountEntry.objects.bulk_create(entries, batch_size=BATCH)
+        written = _credit_capital_accounts(found, officer, today, memo)
         found.state = State.POSTED
         found.decided_by = officer
         found.decided_at = timezone.now()
         found.posted_on = today
         found.save()
         figures = _ledger_figures(found, found.shares.count())
-        figures["capital_entries"] = len(entries)
+        figures["capital_entries"] = written
         record(coop, "economy.allocation_posted", officer, figures)
         return found
+
+
+def _credit_capital_accounts(found: SurplusAllocation, officer: Any, today: date, memo: str) -> int:
+    """One capital account entry per member with a retained share (a credit)
+    or a share of a loss (a charge), written by the database from the frozen
+    shares in one statement; returns how many."""
+    entry, share = CapitalAccountEntry._meta, AllocationShare._meta
+    q = connection.ops.quote_name
+    column = _column
+    names = ("cooperative", "member", "kind", "amount", "on", "period", "memo", "allocation")
+    targets = ", ".join(column(entry, n) for n in (*names, "recorded_by", "recorded_at"))
+    retained = column(share, "retained")
+    # Only the models' own table and column names are put in the text.
+    sql = (
+        f"INSERT INTO {q(entry.db_table)} ({targets}) "  # noqa: S608
+        f"SELECT %s, {column(share, 'member')}, "
+        f"CASE WHEN {retained} > 0 THEN %s ELSE %s END, {retained}, %s, %s, %s, %s, %s, %s "
+        f"FROM {q(share.db_table)} "
+        f"WHERE {column(share, 'allocation')} = %s AND {retained} <> 0 "
+        f"ORDER BY {column(share, 'id')}"
+    )
+    ops = connection.ops
+    params = [
+        found.cooperative_id,
+        CapitalAccountEntry.Kind.RETAINED_ALLOCATION.value,
+        CapitalAccountEntry.Kind.LOSS_CHARGE.value,
+        ops.adapt_datefield_value(today),
+        found.period_id,
+        memo,
+        found.pk,
+        officer.pk,
+        ops.adapt_datetimefield_value(timezone.now()),
+        found.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
 
 
 def withdraw_allocation(found: SurplusAllocation, *, by: User, reason: str) -> SurplusAllocation:

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.db import connections
 from django.db.models import BigIntegerField, F, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Round
 
@@ -378,35 +379,58 @@ class ContributionTotal(NamedTuple):
 QUANTITY_SCALE = 1000
 
 
-def period_totals(period: FiscalPeriod) -> list[ContributionTotal]:
-    """Approved contributions of the period, summed per member and kind, by
-    member number then kind: what the allocation of the period reads.
+def period_thousandths(period: FiscalPeriod) -> list[tuple[int, int | None, str, int]]:
+    """Approved contributions of the period summed per member and kind, as
+    ``(member id, member number, kind, whole thousandths)``, by member number
+    then kind.
 
     Summed by the database, exactly, as whole thousandths: SQLite keeps a
     decimal column as a binary float, so SUM(quantity) could be a fraction of
     a thousandth off, but each value (at most 15 digits) times 1000, rounded,
     is its exact whole number of thousandths, and a sum of integers is exact.
+    The rows are read from a plain cursor: a large period has hundreds of
+    thousands of them, and Django's per-row conversion would double the time.
     """
     thousandths = Cast(Round(F("quantity") * QUANTITY_SCALE), BigIntegerField())
-    rows = list(
+    query = (
         Contribution.objects.filter(period=period, state=Contribution.State.APPROVED)
         .values("member", "member__number", "kind")
         .annotate(total=Sum(thousandths))
         .values_list("member", "member__number", "kind", "total")
         .order_by("member__number", "kind")
-        .iterator(chunk_size=5000)
     )
-    # Public ids are read once per member, not once per (member, kind) row:
-    # turning every row's UUID column into a string took about a quarter of
-    # this function's time on a large period (bench/allocation_db.py).
-    members = Member.objects.filter(cooperative_id=period.cooperative_id)
-    public_ids = {pk: str(public_id) for pk, public_id in members.values_list("pk", "public_id")}
-    strays = {row[0] for row in rows} - public_ids.keys()
+    sql, params = query.query.get_compiler(using=query.db).as_sql()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(m, n, k, int(t)) for m, n, k, t in cursor.fetchall()]
+
+
+def public_ids(coop_id: int, member_ids: set[int]) -> dict[int, str]:
+    """Members' public ids as text, read once per member."""
+    members = Member.objects.filter(cooperative_id=coop_id)
+    found = {pk: str(public_id) for pk, public_id in members.values_list("pk", "public_id")}
+    strays = member_ids - found.keys()
     if strays:  # members of another cooperative: not written by the actions, but read alike
-        found = Member.objects.filter(pk__in=strays).values_list("pk", "public_id")
-        public_ids.update((pk, str(public_id)) for pk, public_id in found)
+        others = Member.objects.filter(pk__in=strays).values_list("pk", "public_id")
+        found.update((pk, str(public_id)) for pk, public_id in others)
+    return found
+
+
+def thousandths_text(value: int) -> str:
+    """Whole thousandths as the decimal a three-place column shows: 7500 is "7.500"."""
+    sign = "-" if value < 0 else ""
+    whole, part = divmod(abs(value), QUANTITY_SCALE)
+    return f"{sign}{whole}.{part:03d}"
+
+
+def period_totals(period: FiscalPeriod) -> list[ContributionTotal]:
+    """Approved contributions of the period, summed per member and kind, by
+    member number then kind (see period_thousandths): what the allocation of
+    the period reads."""
+    rows = period_thousandths(period)
+    names = public_ids(period.cooperative_id, {row[0] for row in rows})
     return [
-        ContributionTotal(member, public_ids[member], number, kind, Decimal(total).scaleb(-3))
+        ContributionTotal(member, names[member], number, kind, Decimal(total).scaleb(-3))
         for member, number, kind, total in rows
     ]
 
@@ -430,9 +454,16 @@ def rows_digest(rows: list[list[str]]) -> str:
 def period_digest(period: FiscalPeriod) -> str:
     """The digest of the period's totals, so that the ledger pins what an
     allocation of the period shares by."""
-    return rows_digest(
-        [[t.member_public_id, t.kind, str(t.quantity)] for t in period_totals(period)]
-    )
+    rows = period_thousandths(period)
+    return thousandths_digest(rows, public_ids(period.cooperative_id, {row[0] for row in rows}))
+
+
+def thousandths_digest(
+    rows: list[tuple[int, int | None, str, int]], names: dict[int, str]
+) -> str:
+    """rows_digest of period_thousandths rows, the quantities written as
+    Decimal writes a three-place sum ("7.500")."""
+    return rows_digest([[names[m], kind, thousandths_text(total)] for m, _, kind, total in rows])
 
 
 def period_totals_csv_rows(period: FiscalPeriod) -> Iterator[list[str]]:

@@ -272,3 +272,28 @@ def test_the_shares_are_frozen_when_proposed(coop, founder, amal, badr):
     shares = AllocationShare.objects.filter(allocation=found)
     assert sum(s.dividend for s in shares) == found.patronage_pool == 10000 - 3000 - 500
     assert found.rules["reserve_percent"] == "30"
+
+
+def test_posting_writes_each_entry_as_the_treasurer_on_the_day(coop, founder, amal, badr):
+    coop = books.with_economy(coop, allocation_needs_poll=False)
+    period = closed_year(coop, {amal: "3", badr: "1"})
+    found = post_allocation(
+        propose_allocation(by=founder, period=period, surplus="400"), by=founder
+    )
+    treasurer = coop.members.get(user=founder)
+    for entry in CapitalAccountEntry.objects.filter(allocation=found):
+        assert entry.on == timezone.localdate() and entry.recorded_by_id == treasurer.pk
+        assert entry.period_id == period.pk and entry.memo == f"Allocation of {period.name}"
+        assert abs(entry.recorded_at - timezone.now()) < timedelta(minutes=1)
+    assert books.last_entry_data(coop)["capital_entries"] == 2
+
+
+def test_books_changed_behind_the_actions_after_closing_are_not_allocated(coop, founder, amal):
+    from taawun.economy.models import Contribution
+
+    period = closed_year(coop, {amal: "8"})
+    # Someone edits the database directly: the ledger recorded the period as closed with 8 hours.
+    Contribution.objects.filter(period=period).update(quantity="80")
+    with pytest.raises(Conflict, match="changed outside Taawun"):
+        propose_allocation(by=founder, period=period, surplus="1000")
+    assert not SurplusAllocation.objects.exists()
