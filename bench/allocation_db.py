@@ -446,7 +446,7 @@ def populate(members: int, per_member: int, seed: int, var: Path) -> dict[str, A
 def floor_sql(quote: Callable[[str], str]) -> tuple[str, str]:
     """The database's own floor for the allocation's work: one statement
     that reads the period's approved rows, sums them per member and kind (as
-    period_totals does), weighs the kinds and writes one AllocationShare row
+    period_thousandths does), weighs the kinds and writes one AllocationShare row
     per member; one that writes a CapitalAccountEntry row per share. The same
     rows and columns as the actions write, without the arithmetic."""
     from taawun.economy.models import AllocationShare, CapitalAccountEntry, Contribution
@@ -985,10 +985,10 @@ def render(reports: list[BackendReport], info: dict[str, str], args: argparse.Na
         "benchmark deletes that round's capital entries, shares and allocation with raw SQL "
         "(not timed; on PostgreSQL the two tables are then `VACUUM ANALYZE`d); the ledger "
         "entries stay, as the chain is append-only. *Where the time goes* wraps the "
-        "functions the actions call with timers (exclusive times: `period_digest`'s own "
-        "time leaves out the `period_totals` it calls). *The database's floor* is the same "
+        "functions the actions call with timers (exclusive times: `_compute`'s own "
+        "time leaves out the `period_thousandths` it calls). *The database's floor* is the same "
         "work done by the database alone, in one transaction: an `INSERT … SELECT` that "
-        "sums the period's approved rows per member and kind (as `period_totals` does), "
+        "sums the period's approved rows per member and kind (as `period_thousandths` does), "
         "weighs the kinds and writes one `AllocationShare` row per member, then an "
         "`INSERT … SELECT` of one `CapitalAccountEntry` row per share: the same rows into "
         "the same tables, with their indexes and constraints, but no rows sent to Python "

@@ -110,8 +110,11 @@ def _patronage_text(value: Fraction, places: int | None) -> str:
     return format_scaled(value.numerator * (10**places // value.denominator), places)
 
 
-def _shares_digest(rows: list[list[Any]]) -> str:
-    text = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+def _shares_digest(rows: list[tuple[str, str, int, int, int]]) -> str:
+    """SHA-256 of the JSON list of ``[member public id, patronage, dividend,
+    cash, retained]``, joined by hand for speed: the text json.dumps writes,
+    as none of these needs escaping."""
+    text = "[" + ",".join(f'["{m}","{p}",{d},{c},{r}]' for m, p, d, c, r in rows) + "]"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -204,7 +207,7 @@ def _compute(
         weights={kind: _fraction_text(weights[kind]) for kind in weights},
         patronage_places=places,
         contributions_digest=digest,
-        shares_digest=_shares_digest([[names[row[0]], *row[1:]] for row in shares]),
+        shares_digest=_shares_digest([(names[row[0]], *row[1:]) for row in shares]),
     )
     return found, shares
 
@@ -377,6 +380,13 @@ def _insert_shares(found: SurplusAllocation, shares: list[ShareRow]) -> None:
     # Only the model's own table and column names are put in the text.
     sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: one stream instead of a round trip per row.
+            copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in shares:
+                    copy.write_row((found.pk, *row))
+            return
         for start in range(0, len(shares), BATCH):
             cursor.executemany(sql, [(found.pk, *row) for row in shares[start : start + BATCH]])
 

@@ -297,3 +297,20 @@ def test_books_changed_behind_the_actions_after_closing_are_not_allocated(coop, 
     with pytest.raises(Conflict, match="changed outside Taawun"):
         propose_allocation(by=founder, period=period, surplus="1000")
     assert not SurplusAllocation.objects.exists()
+
+
+def test_the_digests_joined_by_hand_are_those_of_the_canonical_json():
+    import hashlib
+    import json
+    import uuid
+
+    from taawun.economy.allocation_actions import _shares_digest
+    from taawun.economy.queries import rows_digest, thousandths_digest, thousandths_text
+
+    names = {n: str(uuid.UUID(int=n * 7919)) for n in range(1, 6)}
+    rows = [(m, m, kind, m * 1234 + len(kind)) for m in names for kind in ("hours", "sales_2")]
+    expected = rows_digest([[names[m], k, thousandths_text(t)] for m, _, k, t in rows])
+    assert thousandths_digest(list(reversed(rows)), names) == expected
+    shares = [(names[1], "12.5", 1050, 315, 735), (names[2], "1/3", -7, 0, -7)]
+    canonical = json.dumps([list(s) for s in shares], separators=(",", ":"), ensure_ascii=False)
+    assert _shares_digest(shares) == hashlib.sha256(canonical.encode()).hexdigest()
