@@ -75,6 +75,7 @@ bench: $(VENV)/.bench-installed compilemessages
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.counting
 	$(BIN)/python -m bench.casting
+	$(BIN)/python -m bench.budgeting
 	$(BIN)/python -m bench.allocation_db
 
 clean:
