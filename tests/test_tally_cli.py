@@ -104,3 +104,21 @@ def test_a_published_board_recounts_and_a_tampered_one_does_not(tmp_path, coop, 
     assert run(tmp_path, "tally", "recount", str(path)).returncode == 1
     path.write_text("{}")
     assert run(tmp_path, "tally", "recount", str(path)).returncode == 1
+
+
+@pytest.mark.django_db
+def test_a_poll_closed_in_arabic_recounts_in_any_language(tmp_path, coop, founder):
+    from django.utils import translation
+
+    members = [factories.member(coop) for _ in range(2)]
+    poll = poll_factories.poll(coop, founder, secret=True)
+    for member in members:
+        actions.cast_vote(poll, by=member.user, choice={"answer": "yes"})
+    with translation.override("ar"):  # an Arabic-speaking secretary closes it
+        poll = actions.close_poll(poll, by=founder)
+    assert poll.result["threshold"]["label"] == "simple majority (more than half)"
+    board = {**actions.bulletin_board(poll), "result": poll.result}
+    path = tmp_path / "board.json"
+    path.write_text(json.dumps(board), encoding="utf-8")
+    done = run(tmp_path, "tally", "recount", str(path), lang="ar_EG.UTF-8")
+    assert done.returncode == 0, done.stderr

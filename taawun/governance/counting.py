@@ -22,6 +22,8 @@ from fractions import Fraction
 from math import ceil
 from typing import Any
 
+from django.utils import translation
+
 from taawun import tally
 from taawun.governance.models import Poll
 
@@ -54,9 +56,15 @@ def _threshold(poll: Poll, decided: Any, yes: int, no: int, abstain: int) -> dic
 
     name = poll.settings["threshold"]
     arithmetic = decided.arithmetic
+    # The stored result is the same whoever closes the poll and in whatever
+    # language (its digest goes to the ledger, and `taawun tally recount`
+    # compares it): the label is kept in English, and pages translate the
+    # threshold by its ``name``.
+    with translation.override("en"):
+        label = str(threshold_labels()[name])
     return {
         "name": name,
-        "label": str(threshold_labels()[name]),
+        "label": label,
         "for": yes,
         "against": no,
         "abstain": abstain,

@@ -318,3 +318,26 @@ def test_receipts_from_different_nonces_or_polls_differ(coop, founder):
     assert _receipt_for(poll, "n1") == _receipt_for(poll, "n1")
     assert len({_receipt_for(poll, "n1"), _receipt_for(poll, "n2"), _receipt_for(other, "n1")}) == 3
     assert _receipt_for(poll, None) != _receipt_for(poll, None)
+
+
+def test_the_threshold_is_shown_in_the_readers_language_whoever_closed_the_poll(
+    client, coop, founder
+):
+    from django.utils import translation
+
+    member = factories.member(coop, factories.person("Amal", language="ar"))
+    poll = poll_factories.poll(coop, founder)
+    actions.cast_vote(poll, by=founder, choice={"answer": "yes"})
+    with translation.override("ar"):
+        poll = actions.close_poll(poll, by=founder)
+    client.force_login(founder)  # reads English
+    assert (
+        "simple majority (more than half)" in client.get(poll.get_absolute_url()).content.decode()
+    )
+    client.force_login(member.user)  # reads Arabic
+    page = client.get(poll.get_absolute_url()).content.decode()
+    assert "simple majority" not in page
+    with translation.override("ar"):
+        from taawun.membership.bylaws import threshold_labels
+
+        assert str(threshold_labels()["majority"]) in page

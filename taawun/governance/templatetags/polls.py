@@ -14,3 +14,11 @@ register = template.Library()
 def describe(choice: dict[str, Any], poll: Poll) -> list[str]:
     """A ballot in words: "1. Amal", "Yes", "Tuesday: if need be"."""
     return describe_choice(choice, poll)
+
+
+@register.filter
+def threshold_label(name: str) -> str:
+    """A threshold's name ("two_thirds") in the reader's language."""
+    from taawun.membership.bylaws import threshold_labels
+
+    return str(threshold_labels().get(name, name))
