@@ -1,11 +1,13 @@
 from django.urls import URLPattern, path
 
 from taawun.economy import views_allocation as views
+from taawun.economy import views_bylaws
 
 P = "coops/<slug:slug>/economy/"
 
 urlpatterns: list[URLPattern] = [
     path(P, views.home, name="home"),
+    path(P + "bylaws/", views_bylaws.economy_bylaws, name="bylaws"),
     path(P + "allocations/", views.allocation_list, name="allocations"),
     path(P + "periods/<int:period_id>/allocate/", views.allocation_new, name="allocation_new"),
     path(P + "allocations/<int:allocation_id>/", views.allocation_detail, name="allocation"),

@@ -16,6 +16,8 @@ from tests.web.page import Page
 A = "/coops/{slug}/economy/"
 
 PAGES: list[Page] = [
+    Page("economy-bylaws", A + "bylaws/"),
+    Page("economy-bylaws-as-board", A + "bylaws/", who="founder"),
     Page("economy-home", A, who="member"),
     Page("economy-home-as-treasurer", A, who="founder"),
     Page("allocations", A + "allocations/", who="founder"),
