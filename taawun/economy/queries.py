@@ -20,6 +20,7 @@ from django.db import connections
 from django.db.models import BigIntegerField, F, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Round
 
+from taawun.csvfiles import csv_safe
 from taawun.economy.models import (
     CapitalAccountEntry,
     Contribution,
@@ -33,13 +34,6 @@ from taawun.economy.models import (
 from taawun.economy.money import format_amount
 from taawun.membership.models import Cooperative, Member
 from taawun.membership.rules import MEMBER_STATUSES
-
-
-def csv_safe(text: str) -> str:
-    """Free text for a CSV cell: a cell that starts with = + - @ would run as a
-    formula when the file is opened in a spreadsheet."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
 
 # --- Holdings ----------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ posting and withdrawal, and each member's printable notice of allocation."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taawun.accounts.rules import signed_in
+from taawun.csvfiles import csv_response
 from taawun.economy import allocation_actions as actions
 from taawun.economy import allocation_queries as allocations
 from taawun.economy import queries
@@ -207,21 +207,12 @@ def allocation_detail(request: HttpRequest, slug: str, allocation_id: int) -> Ht
     return render(request, "economy/allocation/detail.html", context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def allocation_csv(request: HttpRequest, slug: str, allocation_id: int) -> StreamingHttpResponse:
     coop, _me = _member_of(request, slug)
     found = allocations.get_allocation(coop, allocation_id)
-    writer = csv.writer(_Echo())
-    rows = (writer.writerow(row) for row in allocations.shares_csv_rows(found))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{coop.slug}-allocation-{found.pk}.csv"'
+    return csv_response(
+        allocations.shares_csv_rows(found), f"{coop.slug}-allocation-{found.pk}.csv"
     )
-    return response
 
 
 @require_POST

@@ -10,8 +10,7 @@ capital accounts, which only they and the member concerned can read.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from taawun.accounts.rules import signed_in
+from taawun.csvfiles import csv_response
 from taawun.economy import actions, allocation_queries, queries
 from taawun.economy.charts import BarChart, bar_chart
 from taawun.economy.forms_contributions import (
@@ -132,20 +132,6 @@ def _label(member: Member | None, number: object = None) -> str:
     return f"{member.number} · {member.user.name}"
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(rows: Iterator[list[str]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 # --- Fiscal periods ----------------------------------------------------------------------
 
 
@@ -236,7 +222,7 @@ def period_detail(request: HttpRequest, slug: str, period_id: int) -> HttpRespon
 def period_csv(request: HttpRequest, slug: str, period_id: int) -> StreamingHttpResponse:
     coop, _me = _member_of(request, slug)
     period = _period(coop, period_id)
-    return _csv_response(
+    return csv_response(
         queries.period_totals_csv_rows(period), f"{coop.slug}-period-{period.pk}-totals.csv"
     )
 
@@ -546,7 +532,7 @@ def capital_statement(request: HttpRequest, slug: str, member_id: int) -> HttpRe
 
 def capital_csv(request: HttpRequest, slug: str, member_id: int) -> StreamingHttpResponse:
     coop, member, _keeps = _account_of(request, slug, member_id)
-    return _csv_response(
+    return csv_response(
         queries.capital_statement_csv_rows(member),
         f"{coop.slug}-capital-account-{member.number}.csv",
     )

@@ -11,8 +11,6 @@ payments and redemptions; the office the bylaws name decides transfers.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -26,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from taawun.accounts.rules import signed_in
+from taawun.csvfiles import csv_response
 from taawun.economy import actions, queries
 from taawun.economy.charts import bar_chart
 from taawun.economy.forms_shares import (
@@ -72,19 +71,6 @@ def _money(minor: int, coop: Cooperative) -> str:
 
 def _label(member: Member) -> str:
     return f"{member.number} · {member.user.name}"
-
-
-def _csv(rows: Iterator[list[str]], filename: str) -> StreamingHttpResponse:
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _statement_member(request: HttpRequest, coop: Cooperative, member_id: int) -> Member:
@@ -168,7 +154,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
 def register_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     coop = membership_queries.get_cooperative(slug)
     rules.access_member(request.user, coop)
-    return _csv(queries.register_csv_rows(coop), f"{coop.slug}-share-register.csv")
+    return csv_response(queries.register_csv_rows(coop), f"{coop.slug}-share-register.csv")
 
 
 # --- A member's statement ---------------------------------------------------------------
@@ -227,7 +213,9 @@ def statement_csv(request: HttpRequest, slug: str, member_id: int) -> StreamingH
     coop = membership_queries.get_cooperative(slug)
     member = _statement_member(request, coop, member_id)
     member.cooperative = coop
-    return _csv(queries.share_statement_csv_rows(member), f"{coop.slug}-shares-{member.number}.csv")
+    return csv_response(
+        queries.share_statement_csv_rows(member), f"{coop.slug}-shares-{member.number}.csv"
+    )
 
 
 # --- Officers: subscriptions and payments ---------------------------------------------------

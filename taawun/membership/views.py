@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from taawun.accounts.rules import signed_in
+from taawun.csvfiles import csv_response, csv_safe
 from taawun.errors import NotFound, NotSignedIn, TaawunError
 from taawun.ledger import queries as ledger_queries
 from taawun.membership import actions, caching, queries, rules
@@ -231,53 +232,36 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "membership/register.html", {"coop": coop, "page": page})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def register_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     coop = queries.get_cooperative(slug)
     rules.access_officer(request.user, coop, "keep_register")
-    writer = csv.writer(_Echo())
 
-    def rows():  # type: ignore[no-untyped-def]
-        yield writer.writerow(
-            [
-                "number",
-                "name",
-                "email",
-                "class",
-                "status",
-                "offices",
-                "applied_at",
-                "admitted_at",
-                "ended_at",
-            ]
-        )
+    def rows() -> Iterator[list[Any]]:
+        yield [
+            "number",
+            "name",
+            "email",
+            "class",
+            "status",
+            "offices",
+            "applied_at",
+            "admitted_at",
+            "ended_at",
+        ]
         for m in queries.register(coop).iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    m.number,
-                    _csv_safe(m.user.name),
-                    m.user.email,
-                    m.membership_class,
-                    m.status,
-                    " ".join(m.offices),
-                    m.applied_at.isoformat(),
-                    m.admitted_at.isoformat() if m.admitted_at else "",
-                    m.ended_at.isoformat() if m.ended_at else "",
-                ]
-            )
+            yield [
+                m.number,
+                csv_safe(m.user.name),
+                m.user.email,
+                m.membership_class,
+                m.status,
+                " ".join(m.offices),
+                m.applied_at.isoformat(),
+                m.admitted_at.isoformat() if m.admitted_at else "",
+                m.ended_at.isoformat() if m.ended_at else "",
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{coop.slug}-register.csv"'
-    return response
-
-
-def _csv_safe(text: str) -> str:
-    # A cell that starts with = + - @ runs as a formula in spreadsheets.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_response(rows(), f"{coop.slug}-register.csv")
 
 
 def applications(request: HttpRequest, slug: str) -> HttpResponse:
