@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "taawun.membership",
     "taawun.governance",
     "taawun.economy",
+    "taawun.knowledge",
     "taawun.web",
 ]
 

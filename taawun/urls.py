@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("taawun.membership.urls")),
     path("", include("taawun.governance.urls")),
     path("", include("taawun.economy.urls")),
+    path("", include("taawun.knowledge.urls")),
     path("accounts/", include("taawun.accounts.urls")),
     path("api/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", not_found),

@@ -168,3 +168,46 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > timezone.now()
+
+
+class Network(models.Model):
+    """A network of cooperatives (a federation, a regional alliance).
+
+    What a cooperative shares with "its networks" (an article, a course, a
+    call for collaboration) is open to the members of every cooperative in a
+    network it belongs to. Federation (taawun.federation) carries networks
+    across instances; here they are the local record.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(_("short name"), max_length=50, unique=True)
+    names = models.JSONField(_("names"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("network")
+        verbose_name_plural = _("networks")
+        ordering: ClassVar = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localised(self.names) or self.slug
+
+
+class NetworkMembership(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="memberships")
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="network_memberships"
+    )
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["network", "cooperative"], name="one_network_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cooperative.slug} in {self.network.slug}"

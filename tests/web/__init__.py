@@ -23,10 +23,24 @@ from tests.web import (
     economy_budgeting,
     economy_contributions,
     economy_shares,
+    knowledge_articles,
+    knowledge_calls,
+    knowledge_courses,
+    knowledge_mentoring,
+    knowledge_search,
+    knowledge_skills,
 )
 from tests.web.page import Page
 
 ECONOMY = (economy_shares, economy_contributions, economy_allocation, economy_budgeting)
+KNOWLEDGE = (
+    knowledge_skills,
+    knowledge_articles,
+    knowledge_courses,
+    knowledge_calls,
+    knowledge_mentoring,
+    knowledge_search,
+)
 
 
 VISITOR_PAGES = [
@@ -76,7 +90,7 @@ SIGNED_IN_PAGES = [
     Page("minutes", "/coops/{slug}/meetings/{meeting}/minutes/", who="founder"),
 ]
 
-PAGES = VISITOR_PAGES + SIGNED_IN_PAGES + [p for area in ECONOMY for p in area.PAGES]
+PAGES = VISITOR_PAGES + SIGNED_IN_PAGES + [p for area in ECONOMY + KNOWLEDGE for p in area.PAGES]
 
 
 @dataclass
@@ -174,6 +188,6 @@ def build_world(language: str) -> World:
             "meeting": meeting.pk,
         },
     )
-    for area in ECONOMY:
+    for area in ECONOMY + KNOWLEDGE:
         area.build(world)
     return world
