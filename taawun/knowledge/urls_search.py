@@ -1,5 +1,10 @@
-"""Routes of the knowledge commons: search (filled in by its views)."""
+"""Routes of the knowledge commons: search, at /search?q=… as the issue
+gives it (no trailing slash: the page is a query, not a folder)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from taawun.knowledge import views_search as views
+
+urlpatterns: list[URLPattern] = [
+    path("search", views.search_page, name="search"),
+]

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from taawun.accounts.models import User
 from taawun.economy.demo import load_books, load_budget
+from taawun.knowledge import demo as knowledge_demo
 from taawun.membership import actions
 from taawun.membership.bylaws import default_bylaws
 from taawun.membership.models import Cooperative
@@ -143,6 +144,7 @@ def load_demo() -> str:
             treasurer = coop.members.get(pk=members[1].pk)
             load_books(coop, treasurer=treasurer, secretary=coop.members.get(pk=members[0].pk))
             load_budget(coop, treasurer=treasurer)
+            knowledge_demo.load(coop, secretary=coop.members.get(pk=members[0].pk))
             actions.change_member_status(
                 members[-1], by=secretary, to="suspended", reason="Dues unpaid for a year."
             )
@@ -163,6 +165,7 @@ def load_demo() -> str:
                 membership_class="user",
             )
             made.append(slug)
+    knowledge_demo.load_network()
     summary = ", ".join(made) if made else "nothing new (already loaded)"
     return (
         f"Demo network: {summary}.\n"

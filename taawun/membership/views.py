@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from taawun.accounts.rules import signed_in
 from taawun.csvfiles import csv_response, csv_safe
 from taawun.errors import NotFound, NotSignedIn, TaawunError
+from taawun.knowledge import skill_queries
 from taawun.ledger import queries as ledger_queries
 from taawun.membership import actions, caching, queries, rules
 from taawun.membership.bylaws import power_labels, threshold_labels
@@ -84,6 +85,7 @@ def coop_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "classes": [(localised(c["names"]), c) for c in coop.bylaws["membership_classes"]],
         "member_count": queries.directory(coop).count(),
         "pending": queries.applications(coop).count() if "admit" in powers else 0,
+        "skill_profile": skill_queries.coop_profile(coop),
     }
     return render(request, "membership/coop_detail.html", context)
 

@@ -16,6 +16,11 @@ NAV = {
     "logout": "accounts:logout",
     "set_language": "web:set_language",
     "about": "web:about",
+    "search": "knowledge:search",
+    "courses": "knowledge:courses",
+    "calls": "knowledge:calls",
+    "skills": "knowledge:skills",
+    "my_skills": "knowledge:skills_mine",
 }
 
 
