@@ -77,6 +77,7 @@ bench: $(VENV)/.bench-installed compilemessages
 	$(BIN)/python -m bench.casting
 	$(BIN)/python -m bench.budgeting
 	$(BIN)/python -m bench.allocation_db
+	$(BIN)/python -m bench.search
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -280,6 +280,78 @@ def cmd_recount(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_search_reindex(args: argparse.Namespace) -> None:
+    _setup()
+    from django.utils.translation import ngettext
+
+    from taawun.knowledge.search import engine
+    from taawun.knowledge.search.documents import reindex_all
+
+    counts = reindex_all()
+    engine.tidy()
+    total = sum(counts.values())
+    print(
+        ngettext("Indexed %(count)d document.", "Indexed %(count)d documents.", total)
+        % {"count": total}
+    )
+    for kind, count in counts.items():
+        print(f"  {kind}\t{count}")
+
+
+def cmd_search_query(args: argparse.Namespace) -> None:
+    """Search as a visitor, or as the person with the account ``--as``."""
+    _setup()
+    from taawun.accounts.models import User
+    from taawun.errors import TaawunError
+    from taawun.knowledge.search import search
+
+    user = None
+    if args.as_email:
+        user = User.objects.filter(email__iexact=args.as_email).first()
+        if user is None:
+            _fail(_("No account has the email %(email)s.") % {"email": args.as_email})
+    try:
+        results = search(
+            args.words,
+            user=user,
+            kind=args.kind,
+            language=args.lang,
+            cooperative=args.coop,
+            page=args.page,
+        )
+    except TaawunError as error:
+        _fail(str(error.message))
+    if results.query.empty:
+        _fail(_("Type a word to search for: punctuation and marks alone find nothing."))
+    if args.json:
+        hits = [
+            {
+                "kind": h.kind,
+                "title": str(h.title),
+                "url": h.url,
+                "snippet": str(h.snippet),
+                "cooperative": h.cooperative_slug,
+                "language": h.language,
+                "rank": h.rank,
+            }
+            for h in results.hits
+        ]
+        out = {"total": results.total, "more": results.more, "page": results.page}
+        print(json.dumps({**out, "results": hits}, ensure_ascii=False, indent=2))
+        return
+    for note in results.notes:
+        print(note, file=sys.stderr)
+    for h in results.hits:
+        print(f"{h.kind}\t{h.cooperative_slug}\t{h.url}\t{_plain(h.title)}")
+
+
+def _plain(html_text: str) -> str:
+    """A highlighted title as terminal text: marks dropped, entities read."""
+    import html
+
+    return html.unescape(html_text.replace("<mark>", "").replace("</mark>", ""))
+
+
 def cmd_manage(args: argparse.Namespace) -> None:
     _setup()
     _manage(*args.rest)
@@ -355,6 +427,20 @@ def build_parser() -> Parser:
     p.add_argument("--seed", default="", help="the seed for any lot (e.g. a ledger head)")
     p.add_argument("file")
     p.set_defaults(func=cmd_tally)
+
+    search = sub.add_parser("search", help="rebuild the search index, or search from here")
+    ssub = search.add_subparsers(dest="search_command", required=True, parser_class=Parser)
+    p = ssub.add_parser("reindex", help="rebuild the whole search index from the data")
+    p.set_defaults(func=cmd_search_reindex)
+    p = ssub.add_parser("query", help="search as a visitor (or --as an account); prints results")
+    p.add_argument("words", help="what to search for, in quotes")
+    p.add_argument("--as", dest="as_email", metavar="EMAIL", help="search as this account")
+    p.add_argument("--kind", default="", help="article, discussion, proposal, member, course, call")
+    p.add_argument("--lang", default="", help="only results in this language (ar, en...)")
+    p.add_argument("--coop", default="", help="only this cooperative (its short name)")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search_query)
 
     from taawun.economy import allocate_command, pb_command
 

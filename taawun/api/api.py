@@ -27,6 +27,7 @@ api.add_router("/", membership.router)
 api.add_router("/", ledger.router)
 api.add_router("/", economy.router)
 api.add_router("/", budgeting.router)
+api.add_router("/", "taawun.api.search.router")
 
 
 def _error(
