@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, Response
@@ -58,7 +58,9 @@ def _open(page: BrowserPage, world: World, spec: Page, response: Response | None
         assert response is not None
         assert page.locator(".field-error").count(), f"{url} sent empty showed no field error"
     assert response.status == spec.status, f"{url} answered {response.status}"
-    assert urlsplit(page.url).path == url, f"{url} led to {page.url}"
+    landed = urlsplit(page.url)
+    address = landed.path + (f"?{landed.query}" if landed.query else "")
+    assert unquote(address) == unquote(url), f"{url} led to {page.url}"
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.id for p in PAGES])

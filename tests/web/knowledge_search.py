@@ -1,10 +1,9 @@
 """Knowledge pages (search) for the catalogue in tests/web: what they need in the
 world, made through the real actions, and the pages themselves.
 
-Only the search form itself is in the catalogue: the browser checks compare
-the address they land on with the page's path, which a results page
-(/search?q=…) has a query string beside. Results pages are checked with
-Django's test client in tests/knowledge/test_search_pages.py."""
+Results pages are here too (the query in their address), with marked
+words in the titles and snippets; the rest of the search's behaviour is
+checked with Django's test client in tests/knowledge/test_search_pages.py."""
 
 from __future__ import annotations
 
@@ -16,6 +15,14 @@ from tests.web.page import Page
 PAGES: list[Page] = [
     Page("search", "/search"),
     Page("search-as-member", "/search", who="member"),
+    # البذور ("the seeds"): the public article for a visitor, both for a member.
+    Page("search-results", "/search?q=%D8%A7%D9%84%D8%A8%D8%B0%D9%88%D8%B1"),
+    Page(
+        "search-results-as-member",
+        "/search?q=%D8%A8%D8%A7%D9%84%D8%A8%D8%B0%D9%88%D8%B1&kind=article",
+        who="member",
+    ),
+    Page("search-nothing-found", "/search?q=zzzqqq"),
 ]
 
 
