@@ -12,3 +12,5 @@ urlpatterns = [
     path("api/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", not_found),
 ]
+
+handler400 = "taawun.web.views.bad_request"

@@ -75,3 +75,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     """A trivial view: the load balancer's check, and the benchmark's floor."""
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request Django could not read (a form far too large, a broken
+    header), as a page in the reader's language. Django's own 400 view
+    renders without the request, so the layout could not be drawn."""
+    return render(request, "400.html", status=400)
