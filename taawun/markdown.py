@@ -16,7 +16,6 @@ from collections.abc import Iterator, Mapping
 
 import markdown as md
 import nh3
-from markdown.extensions.toc import TocExtension
 
 from taawun.accounts.handles import HANDLE
 
@@ -38,8 +37,6 @@ TAGS = {
     "h2",
     "h3",
     "h4",
-    "h5",
-    "h6",
     "hr",
     "i",
     "img",
@@ -68,12 +65,7 @@ ATTRIBUTES = {
 
 
 def _to_html(text: str) -> str:
-    # Headings move one level down (# is <h2>): the page's own title is its
-    # only <h1>, and a member's "# Title" keeps its place in the outline
-    # instead of being dropped by the sanitiser.
-    return md.markdown(
-        text, extensions=["tables", "fenced_code", "sane_lists", TocExtension(baselevel=2)]
-    )
+    return md.markdown(text, extensions=["tables", "fenced_code", "sane_lists"])
 
 
 def _text_chunks(html: str) -> Iterator[tuple[bool, str]]:

@@ -147,10 +147,3 @@ def test_the_settings_page_shows_a_taken_handle_beside_the_field(client, coop, f
     assert response.context["form"].errors["handle"]
     member.user.refresh_from_db()
     assert member.user.name != "X"
-
-
-def test_a_members_top_heading_sits_under_the_pages_own_title():
-    html = render("# Our backups\n\n## Weekly\n\ntext")
-    assert "<h2>Our backups</h2>" in html
-    assert "<h3>Weekly</h3>" in html
-    assert "<h1" not in html
