@@ -17,9 +17,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Model, Prefetch, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import translation
-from django.utils.encoding import iri_to_uri
 
 from taawun import markdown
 from taawun.governance.models import Discussion, Proposal
@@ -83,14 +82,6 @@ def language_of(text: str) -> str:
     return "ar" if arabic_share(text) > 0.5 else "en"
 
 
-def _url(name: str, args: list[Any], fallback: str) -> str:
-    """The page's address; built by hand while that page is not routed."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return iri_to_uri(fallback)
-
-
 def _joined(parts: Iterable[str]) -> str:
     """Texts one after the other, up to MAX_TEXT characters in all."""
     out: list[str] = []
@@ -119,11 +110,7 @@ def article_document(article: Article) -> Document:
         language=article.language,
         title=article.title,
         text=plain_text(article.body),
-        url=_url(
-            "knowledge:article",
-            [slug, article.slug],
-            f"/coops/{slug}/knowledge/{article.slug}/",
-        ),
+        url=reverse("knowledge:article", args=[slug, article.slug]),
     )
 
 
@@ -138,7 +125,7 @@ def course_document(course: Course) -> Document:
         language=course.language,
         title=course.title,
         text=_joined([plain_text(course.summary), *lessons]),
-        url=_url("knowledge:course", [slug, course.slug], f"/coops/{slug}/courses/{course.slug}/"),
+        url=reverse("knowledge:course", args=[slug, course.slug]),
     )
 
 
@@ -154,7 +141,7 @@ def call_document(call: Call) -> Document:
         language=language_of(f"{call.title} {text}"),
         title=call.title,
         text=text,
-        url=_url("knowledge:call", [slug, call.pk], f"/coops/{slug}/calls/{call.pk}/"),
+        url=reverse("knowledge:call", args=[slug, call.pk]),
     )
 
 
@@ -223,7 +210,7 @@ def member_document(member: Member) -> Document | None:
         language=language_of(f"{member.user.name} {text}"),
         title=member.user.name,
         text=text,
-        url=_url("membership:member", [slug, member.pk], f"/coops/{slug}/members/{member.pk}/"),
+        url=reverse("membership:member", args=[slug, member.pk]),
     )
 
 
