@@ -71,17 +71,17 @@ from typing import Any, NamedTuple, NoReturn
 
 from bench.casting import revision
 from bench.run import (
-    DOC,
-    POSTGRES_ADMIN,
     RESULTS,
     BenchError,
+    add_database_arguments,
+    backend_list,
     base_env,
     machine,
     postgres_admin,
     postgres_url,
     say,
     taawun_bin,
-    write_doc,
+    write_section_after,
 )
 
 START = "<!-- bench:allocation-db:start -->"
@@ -182,28 +182,21 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--rounds", type=int, default=DEFAULTS["rounds"])
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="for the quantities")
-    parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_ADMIN),
-        help=f"a maintenance database; the benchmark creates and drops {POSTGRES_DB}",
-    )
     parser.add_argument(
         "--profile",
         action="store_true",
         help="after the rounds, profile one more (cProfile) and write the top functions "
         "to bench/results/",
     )
-    parser.add_argument("--out", type=Path, default=DOC)
-    parser.add_argument("--no-write", action="store_true", help="print the results only")
+    add_database_arguments(parser, POSTGRES_DB)
     return parser
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if not backends or set(backends) - {"sqlite", "postgres"}:
+    backends = backend_list(args.backends)
+    if backends is None:
         parser.error("--backends takes sqlite, postgres or both")
     if args.members < 2:
         parser.error("--members must be at least 2")
@@ -1039,16 +1032,6 @@ def render(reports: list[BackendReport], info: dict[str, str], args: argparse.Na
     return "\n".join(out) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """This benchmark's section of docs/benchmarks.md: in place, or the first
-    time right after the budgeting section (else at the end of the page)."""
-    if path.exists():
-        text = path.read_text()
-        if START not in text and AFTER in text:
-            path.write_text(text.replace(AFTER, f"{AFTER}\n\n{START}\n{END}", 1))
-    write_doc(path, section, start=START, end=END)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["worker"]:
@@ -1080,7 +1063,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     (RESULTS / "allocation_db.json").write_text(json.dumps(raw, indent=1, default=str))
     if not args.no_write:
-        write_section(args.out, section)
+        write_section_after(args.out, section, start=START, end=END, after=AFTER)
         say(f"wrote {args.out}")
     return 0 if all(not r.problems for r in reports) else 1
 

@@ -70,15 +70,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bench.run import (
-    DOC,
     INTRO,
-    POSTGRES_ADMIN,
     QUIET,
     QUIET_WAIT,
     RESULTS,
     ROOT,
     BenchError,
     CpuMeter,
+    add_database_arguments,
+    backend_list,
     base_env,
     default_workers,
     machine,
@@ -1208,22 +1208,15 @@ def build_parser() -> Parser:
         help="seconds per database spent at most running the benchmark again when other "
         "work on the machine disturbed it",
     )
-    parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_ADMIN),
-        help=f"a maintenance database; the benchmark creates and drops {POSTGRES_DB}",
-    )
-    parser.add_argument("--out", type=Path, default=DOC)
-    parser.add_argument("--no-write", action="store_true", help="print the results only")
+    add_database_arguments(parser, POSTGRES_DB)
     return parser
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if not backends or set(backends) - {"sqlite", "postgres"}:
+    backends = backend_list(args.backends)
+    if backends is None:
         parser.error("--backends takes sqlite, postgres or both")
     if args.voters < 2:
         parser.error("--voters must be at least 2")

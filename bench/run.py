@@ -882,6 +882,37 @@ def write_doc(path: Path, section: str, *, start: str = START, end: str = END) -
     path.write_text(text)
 
 
+def write_section_after(path: Path, section: str, *, start: str, end: str, after: str) -> None:
+    """A benchmark's section: in place, or the first time right after the
+    marker ``after`` (another section's end; else at the end of the page)."""
+    if path.exists():
+        text = path.read_text()
+        if start not in text and after in text:
+            path.write_text(text.replace(after, f"{after}\n\n{start}\n{end}", 1))
+    write_doc(path, section, start=start, end=end)
+
+
+def add_database_arguments(parser: argparse.ArgumentParser, database: str) -> None:
+    """--backends, --postgres-url (where ``database`` is made and dropped),
+    --out and --no-write: the arguments every database benchmark takes."""
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_ADMIN),
+        help=f"a maintenance database; the benchmark creates and drops {database}",
+    )
+    parser.add_argument("--out", type=Path, default=DOC)
+    parser.add_argument("--no-write", action="store_true", help="print the results only")
+
+
+def backend_list(backends: str) -> list[str] | None:
+    """The databases named by --backends, or None when it names another."""
+    names = [b.strip() for b in backends.split(",") if b.strip()]
+    if not names or set(names) - {"sqlite", "postgres"}:
+        return None
+    return names
+
+
 # --- main ---------------------------------------------------------------------------
 
 
@@ -901,14 +932,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds per database spent at most waiting for other work on the machine "
         "to calm down and running again the runs it disturbed",
     )
-    parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", POSTGRES_ADMIN),
-        help=f"a maintenance database; the benchmark creates and drops {POSTGRES_DB}",
-    )
-    parser.add_argument("--out", type=Path, default=DOC)
-    parser.add_argument("--no-write", action="store_true", help="print the results only")
+    add_database_arguments(parser, POSTGRES_DB)
     return parser
 
 
@@ -920,9 +944,8 @@ def _terminate(signum: int, _frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    unknown = set(backends) - {"sqlite", "postgres"}
-    if unknown or not backends:
+    backends = backend_list(args.backends)
+    if backends is None:
         print("bench: --backends takes sqlite, postgres or both", file=sys.stderr)
         return 2
     if min(args.members, args.duration, args.connections, args.rounds) < 1:

@@ -10,6 +10,7 @@ import pytest
 
 from bench import allocation_db
 from bench.allocation_db import (
+    AFTER,
     DEFAULTS,
     END,
     START,
@@ -17,8 +18,8 @@ from bench.allocation_db import (
     command_line,
     parse_args,
     timing,
-    write_section,
 )
+from bench.run import write_section_after
 from taawun.economy.queries import thousandths_text
 
 
@@ -114,8 +115,8 @@ def test_the_section_goes_after_budgeting_and_is_then_replaced_in_place(tmp_path
     budgeting = "<!-- bench:budgeting:start -->\nbudgets\n<!-- bench:budgeting:end -->\n"
     later = "<!-- bench:later:start -->\nlater\n<!-- bench:later:end -->\n"
     doc.write_text(f"# Benchmarks\n\n{budgeting}\n{later}")
-    write_section(doc, f"{START}\nfirst run\n{END}\n")
-    write_section(doc, f"{START}\nsecond run\n{END}\n")
+    for run in ("first run", "second run"):
+        write_section_after(doc, f"{START}\n{run}\n{END}\n", start=START, end=END, after=AFTER)
     text = doc.read_text()
     assert text.count(START) == text.count(END) == 1
     assert "first run" not in text

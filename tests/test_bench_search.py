@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from bench.run import write_section_after
 from bench.search import (
+    AFTER,
     DEFAULTS,
     END,
     START,
@@ -18,7 +20,6 @@ from bench.search import (
     percentile,
     populate,
     queries,
-    write_section,
 )
 from taawun.knowledge.models import SearchDocument
 
@@ -85,8 +86,8 @@ def test_the_section_goes_after_the_allocation_and_is_then_replaced_in_place(tmp
     before = "<!-- bench:allocation-db:start -->\nalloc\n<!-- bench:allocation-db:end -->\n"
     later = "<!-- bench:later:start -->\nlater\n<!-- bench:later:end -->\n"
     doc.write_text(f"# Benchmarks\n\n{before}\n{later}")
-    write_section(doc, f"{START}\nfirst run\n{END}\n")
-    write_section(doc, f"{START}\nsecond run\n{END}\n")
+    for run in ("first run", "second run"):
+        write_section_after(doc, f"{START}\n{run}\n{END}\n", start=START, end=END, after=AFTER)
     text = doc.read_text()
     assert text.count(START) == text.count(END) == 1
     assert "first run" not in text
