@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "taawun.governance",
     "taawun.economy",
     "taawun.knowledge",
+    "taawun.federation",
     "taawun.web",
 ]
 
@@ -228,3 +229,21 @@ LOGGING = {
 # Taawun's own settings.
 TAAWUN_INVITATION_DAYS = 14
 TAAWUN_PAGE_SIZE = 50
+
+# --- Federation (taawun.federation; docs/federation.md) ----------------------
+# Only the test suite's instances on loopback turn on the first three:
+# a name map consulted before DNS (feeding the same resolve-then-check path
+# as real names), loopback addresses, and plain http.
+TAAWUN_FEDERATION_HOSTS = dict(
+    pair.split("=", 1)
+    for pair in os.environ.get("TAAWUN_FEDERATION_HOSTS", "").split(",")
+    if "=" in pair
+)
+TAAWUN_FEDERATION_ALLOW_LOOPBACK = _flag("TAAWUN_FEDERATION_ALLOW_LOOPBACK")
+TAAWUN_FEDERATION_ALLOW_HTTP = _flag("TAAWUN_FEDERATION_ALLOW_HTTP")
+# Speak only to the domains on the allow list.
+TAAWUN_FEDERATION_ALLOWLIST_ONLY = _flag("TAAWUN_FEDERATION_ALLOWLIST_ONLY")
+# An inbox refuses bodies over this many bytes, and requests whose Date is
+# further than this many seconds from our clock.
+TAAWUN_FEDERATION_INBOX_MAX_BYTES = 1_000_000
+TAAWUN_FEDERATION_DATE_WINDOW = 60 * 60

@@ -428,3 +428,34 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id}"
+
+
+class Event(models.Model):
+    """Something a cooperative holds that others may come to: a workshop, a
+    meetup, an assembly open to the network. Shared like an article (its
+    visibility), and it travels to the network as an ActivityStreams Event."""
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="events")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("what it is"), max_length=MAX_TEXT, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=CONTENT_LANGUAGES)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    online_url = models.URLField(_("online address"), max_length=500, blank=True)
+    visibility = models.CharField(
+        _("who can see it"), max_length=12, choices=Visibility.choices, default=Visibility.NETWORK
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering: ClassVar = ["starts_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -36,7 +36,7 @@ from taawun.errors import (
 from taawun.ledger.actions import append_entry
 from taawun.membership import caching, rules
 from taawun.membership.bylaws import bylaws_digest, default_bylaws, validate_bylaws
-from taawun.membership.models import Cooperative, Invitation, Member, MembershipEvent
+from taawun.membership.models import Cooperative, Invitation, Member, MembershipEvent, Network
 from taawun.membership.signals import member_applied
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$")
@@ -126,6 +126,9 @@ def create_cooperative(
     founder_class = founder_class or doc["membership_classes"][0]["code"]
     if not any(c["code"] == founder_class for c in doc["membership_classes"]):
         raise InvalidInput(_("Unknown membership class."), field="membership_class")
+    # Cooperatives and networks share one space of handles (@slug@server).
+    if Network.objects.filter(slug=fields["slug"]).exists():
+        raise Conflict(_("That short name is already taken."), field="slug")
     try:
         with transaction.atomic():
             coop = Cooperative.objects.create(bylaws=doc, **fields)

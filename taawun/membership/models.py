@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -182,6 +183,18 @@ class Network(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     slug = models.SlugField(_("short name"), max_length=50, unique=True)
     names = models.JSONField(_("names"))
+    # How cooperatives join: "open" (any cooperative that asks is accepted)
+    # or "approval" (the network's coordinators decide each request).
+    admission = models.CharField(
+        _("admission"),
+        max_length=10,
+        choices=[("open", _("any cooperative may join")), ("approval", _("coordinators approve"))],
+        default="approval",
+    )
+    # Network decisions: the share of member cooperatives that must answer
+    # (quorum) and the share of answers an option needs to carry (threshold).
+    decision_quorum = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.5"))
+    decision_threshold = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.5"))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -19,6 +19,9 @@ def create_network(*, slug: str, names: dict[str, str]) -> Network:
         raise InvalidInput(_("Give the network a name."), field="names")
     if Network.objects.filter(slug=slug).exists():
         raise Conflict(_("There is already a network with this short name."), field="slug")
+    # Cooperatives and networks share one space of handles (@slug@server).
+    if Cooperative.objects.filter(slug=slug).exists():
+        raise Conflict(_("That short name is already taken."), field="slug")
     return Network.objects.create(slug=slug, names=names)
 
 

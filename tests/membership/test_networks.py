@@ -57,3 +57,15 @@ def test_a_network_needs_a_name_and_a_free_short_name():
     with pytest.raises(Conflict) as taken:
         networks.create_network(slug="taken", names={"en": "Again"})
     assert taken.value.field == "slug"
+
+
+def test_networks_and_cooperatives_never_share_a_handle():
+    """Both are found at @slug@server, so one short name names one of them."""
+    coop = factories.cooperative(slug="masar")
+    with pytest.raises(Conflict) as network_clash:
+        networks.create_network(slug=coop.slug, names={"en": "Masar network"})
+    assert network_clash.value.field == "slug"
+    networks.create_network(slug="nawa-network", names={"en": "Nawa network"})
+    with pytest.raises(Conflict) as coop_clash:
+        factories.cooperative(slug="nawa-network")
+    assert coop_clash.value.field == "slug"
