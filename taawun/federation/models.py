@@ -195,7 +195,7 @@ class RemoteObject(models.Model):
 
     uri = models.CharField(max_length=URI_LENGTH, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="objects")
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="remote_objects")
     audience = models.CharField(max_length=10, choices=Audience.choices)
     # The network actors (URIs) it is addressed to, when audience is network.
     networks = models.JSONField(default=list, blank=True)
@@ -251,3 +251,6 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return self.activity_uri
+
+
+from taawun.federation.models_decisions import *  # noqa: E402, F403

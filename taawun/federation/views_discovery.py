@@ -8,11 +8,13 @@ activity+json``); a browser asking for HTML is sent to the page for people.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -120,8 +122,6 @@ def nodeinfo_links(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def nodeinfo(request: HttpRequest) -> HttpResponse:
-    from django.utils import timezone
-
     now = timezone.now()
     people = User.objects.filter(is_active=True)
     active = Member.objects.filter(status="active")
@@ -141,10 +141,10 @@ def nodeinfo(request: HttpRequest) -> HttpResponse:
                 "users": {
                     "total": people.count(),
                     "activeMonth": people.filter(
-                        last_login__gte=now - timezone.timedelta(days=30)
+                        last_login__gte=now - timedelta(days=30)
                     ).count(),
                     "activeHalfyear": people.filter(
-                        last_login__gte=now - timezone.timedelta(days=180)
+                        last_login__gte=now - timedelta(days=180)
                     ).count(),
                 },
                 "localPosts": Activity.objects.filter(local=True, public=True).count(),

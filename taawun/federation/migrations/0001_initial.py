@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
                 ('published', models.DateTimeField(default=django.utils.timezone.now)),
                 ('updated', models.DateTimeField(default=django.utils.timezone.now)),
                 ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objects', to='federation.actor')),
+                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='remote_objects', to='federation.actor')),
             ],
             options={
                 'verbose_name': 'object from another server',
