@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, re_path
 
+from taawun.federation import urls_decisions
 from taawun.federation import views_discovery as views
 
 app_name = "federation"
@@ -49,3 +50,5 @@ urlpatterns = [
     ),
     re_path(r"^ap/activities/(?P<public_id>[0-9a-f-]{36})$", views.activity, name="activity"),
 ]
+
+urlpatterns += urls_decisions.urlpatterns

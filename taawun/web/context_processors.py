@@ -19,6 +19,7 @@ NAV = {
     "search": "knowledge:search",
     "courses": "knowledge:courses",
     "calls": "knowledge:calls",
+    "events": "knowledge:events",
     "skills": "knowledge:skills",
     "my_skills": "knowledge:skills_mine",
 }
