@@ -1,7 +1,7 @@
 """The demo network's knowledge commons, made through the same actions as
 everything else: a network joining two of the cooperatives, a shared skills
 vocabulary, and in each cooperative articles, members' skills, services,
-mentoring and a call for collaboration; the starter course on digital
+mentoring, a call for collaboration and an event; the starter course on digital
 literacy (Arabic and English) is Masar Code's, open to everyone.
 
 ``load`` runs once for each cooperative, when the demo makes it;
@@ -10,7 +10,7 @@ literacy (Arabic and English) is Masar Code's, open to everyone.
 
 from __future__ import annotations
 
-from taawun.knowledge import demo_articles, demo_calls, demo_courses, demo_skills
+from taawun.knowledge import demo_articles, demo_calls, demo_courses, demo_events, demo_skills
 from taawun.membership import networks
 from taawun.membership.models import Cooperative, Member, Network
 
@@ -27,6 +27,7 @@ def load(coop: Cooperative, *, secretary: Member) -> None:
     demo_skills.load(coop)
     demo_articles.load(coop, author=secretary)
     demo_calls.load(coop, by=secretary)
+    demo_events.load(coop, by=secretary)
     if coop.slug == COURSE_HOME:
         demo_courses.load(coop, author=secretary)
 
