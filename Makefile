@@ -78,6 +78,8 @@ bench: $(VENV)/.bench-installed compilemessages
 	$(BIN)/python -m bench.budgeting
 	$(BIN)/python -m bench.allocation_db
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.federation_inbox
+	$(BIN)/python -m bench.federation_delivery
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -83,9 +83,47 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
+    """The background tasks (django-tasks' db_worker) and, beside them in a
+    thread, the delivery of activities to other servers."""
     _setup()
-    extra = ["--batch", "--no-startup-delay"] if args.once else []
-    _manage("db_worker", *extra)
+    from taawun.federation import delivery
+
+    if args.once:
+        # Deliver what is due, run the queued tasks, then deliver what
+        # they queued.
+        _report_deliveries(delivery.deliver_due())
+        _manage("db_worker", "--batch", "--no-startup-delay")
+        _report_deliveries(delivery.deliver_due())
+        return
+    import threading
+
+    from django.conf import settings
+    from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+
+    stop = threading.Event()
+    loop = threading.Thread(target=delivery.run_forever, args=(stop,), name="delivery", daemon=True)
+    # With DEBUG, db_worker reloads on code changes: this process then only
+    # watches the files, and the child it starts delivers.
+    if not settings.DEBUG or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+        loop.start()
+    try:
+        _manage("db_worker")
+    finally:
+        stop.set()
+        if loop.is_alive():
+            # Sends under way end within their timeout.
+            loop.join(timeout=30)
+
+
+def _report_deliveries(done: Any) -> None:
+    if done.claimed:
+        print(
+            _(
+                "Deliveries to other servers — delivered: %(delivered)d, to retry: "
+                "%(retrying)d, given up: %(abandoned)d."
+            )
+            % {"delivered": done.delivered, "retrying": done.retrying, "abandoned": done.abandoned}
+        )
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -368,8 +406,10 @@ def build_parser() -> Parser:
     p.add_argument("--access-log", action="store_true", help="print each request")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="run background tasks (email, deadlines)")
-    p.add_argument("--once", action="store_true", help="run what is queued, then stop")
+    p = sub.add_parser(
+        "worker", help="run background tasks (email, deadlines) and deliver to other servers"
+    )
+    p.add_argument("--once", action="store_true", help="run and deliver what is due, then stop")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("migrate", help="create or update the database tables")

@@ -107,6 +107,13 @@ def render(text: str, mentions: Mapping[str, str] | None = None) -> str:
     html = _to_html(text)
     if mentions:
         html = _link_mentions(html, mentions)
+    return clean(html)
+
+
+def clean(html: str) -> str:
+    """HTML with only what members' own Markdown may hold: no script, no
+    style, no event handler, links to http, https and mailto only. Used for
+    what members write and for all HTML that comes from other servers."""
     return nh3.clean(
         html,
         tags=TAGS,
@@ -114,3 +121,9 @@ def render(text: str, mentions: Mapping[str, str] | None = None) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
+
+
+def plain(text: str) -> str:
+    """Text with every tag dropped and entities read (a name from another
+    server: shown escaped, so markup would only show as angle brackets)."""
+    return htmllib.unescape(nh3.clean(text, tags=set())) if "<" in text or "&" in text else text

@@ -37,7 +37,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import nh3
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -559,13 +558,7 @@ def close_due_decisions(now: datetime | None = None) -> int:
 def _clean_html(html: Any) -> str:
     if not isinstance(html, str):
         return ""
-    return nh3.clean(
-        html,
-        tags=markdown.TAGS,
-        attributes=markdown.ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener noreferrer",
-    )
+    return markdown.clean(html)
 
 
 def _remote_options(obj: dict[str, Any]) -> list[str]:

@@ -69,3 +69,8 @@ def allow_domain(domain: str, *, reason: str = "") -> DomainRule:
         domain=host, kind=DomainRule.Kind.ALLOW, defaults={"reason": reason[:500]}
     )
     return rule
+
+
+@transaction.atomic
+def disallow_domain(domain: str) -> None:
+    DomainRule.objects.filter(domain=normalise_domain(domain), kind=DomainRule.Kind.ALLOW).delete()

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
-from taawun.federation import urls_decisions
+from taawun.federation import urls_decisions, urls_pages
 from taawun.federation import views_discovery as views
 
 app_name = "federation"
@@ -27,7 +28,9 @@ def _later(module: str, name: str) -> Any:
     return view
 
 
-receive = _later("taawun.federation.inbox", "receive")
+# Other servers post to inboxes without a CSRF token: their HTTP signature
+# is what authenticates them (taawun.federation.inbox checks it).
+receive = csrf_exempt(_later("taawun.federation.inbox", "receive"))
 object_document = _later("taawun.federation.objects", "object_document_view")
 
 ACTOR = r"^ap/(?P<kind>coops|networks|people)/(?P<key>[-\w]+)"
@@ -51,4 +54,4 @@ urlpatterns = [
     re_path(r"^ap/activities/(?P<public_id>[0-9a-f-]{36})$", views.activity, name="activity"),
 ]
 
-urlpatterns += urls_decisions.urlpatterns
+urlpatterns += urls_pages.urlpatterns + urls_decisions.urlpatterns

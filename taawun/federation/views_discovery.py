@@ -140,9 +140,7 @@ def nodeinfo(request: HttpRequest) -> HttpResponse:
             "usage": {
                 "users": {
                     "total": people.count(),
-                    "activeMonth": people.filter(
-                        last_login__gte=now - timedelta(days=30)
-                    ).count(),
+                    "activeMonth": people.filter(last_login__gte=now - timedelta(days=30)).count(),
                     "activeHalfyear": people.filter(
                         last_login__gte=now - timedelta(days=180)
                     ).count(),

@@ -5,6 +5,7 @@ online assembly anyone may join, and the others announce a meetup each."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from taawun.knowledge import event_actions as actions
 from taawun.knowledge.models import Visibility
 from taawun.membership.models import Cooperative, Member
 
-EVENTS = {
+EVENTS: dict[str, dict[str, Any]] = {
     "masar-code": {
         "title": "ورشة مفتوحة: أول مساهمة في مشروع مفتوح المصدر",
         "language": "ar",
@@ -34,7 +35,7 @@ EVENTS = {
         "visibility": Visibility.PUBLIC,
     },
 }
-MEETUP = {
+MEETUP: dict[str, Any] = {
     "title": "Members' meetup",
     "language": "en",
     "days": 30,

@@ -17,6 +17,7 @@ NAV = {
     "set_language": "web:set_language",
     "about": "web:about",
     "search": "knowledge:search",
+    "networks": "federation:networks",
     "courses": "knowledge:courses",
     "calls": "knowledge:calls",
     "events": "knowledge:events",

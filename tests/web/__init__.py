@@ -23,9 +23,11 @@ from tests.web import (
     economy_budgeting,
     economy_contributions,
     economy_shares,
+    federation_pages,
     knowledge_articles,
     knowledge_calls,
     knowledge_courses,
+    knowledge_events,
     knowledge_mentoring,
     knowledge_search,
     knowledge_skills,
@@ -38,9 +40,11 @@ KNOWLEDGE = (
     knowledge_articles,
     knowledge_courses,
     knowledge_calls,
+    knowledge_events,
     knowledge_mentoring,
     knowledge_search,
 )
+FEDERATION = (federation_pages,)
 
 
 VISITOR_PAGES = [
@@ -90,7 +94,8 @@ SIGNED_IN_PAGES = [
     Page("minutes", "/coops/{slug}/meetings/{meeting}/minutes/", who="founder"),
 ]
 
-PAGES = VISITOR_PAGES + SIGNED_IN_PAGES + [p for area in ECONOMY + KNOWLEDGE for p in area.PAGES]
+AREAS = ECONOMY + KNOWLEDGE + FEDERATION
+PAGES = VISITOR_PAGES + SIGNED_IN_PAGES + [p for area in AREAS for p in area.PAGES]
 
 
 @dataclass
@@ -188,6 +193,6 @@ def build_world(language: str) -> World:
             "meeting": meeting.pk,
         },
     )
-    for area in ECONOMY + KNOWLEDGE:
+    for area in AREAS:
         area.build(world)
     return world
