@@ -390,6 +390,71 @@ def _plain(html_text: str) -> str:
     return html.unescape(html_text.replace("<mark>", "").replace("</mark>", ""))
 
 
+def cmd_federation_rule(args: argparse.Namespace) -> None:
+    """Block, unblock, allow or disallow another server (and its subdomains)."""
+    _setup()
+    from taawun.errors import TaawunError
+    from taawun.federation import policy
+
+    try:
+        if args.federation_command == "block":
+            policy.block_domain(args.domain, reason=args.reason)
+            message = _("%(domain)s is blocked.")
+        elif args.federation_command == "unblock":
+            policy.unblock_domain(args.domain)
+            message = _("%(domain)s is no longer blocked.")
+        elif args.federation_command == "allow":
+            policy.allow_domain(args.domain, reason=args.reason)
+            message = _("%(domain)s is on the allow list.")
+        else:
+            policy.disallow_domain(args.domain)
+            message = _("%(domain)s is no longer on the allow list.")
+        print(message % {"domain": policy.normalise_domain(args.domain)})
+    except TaawunError as error:
+        _fail(str(error.message))
+
+
+def cmd_federation_servers(args: argparse.Namespace) -> None:
+    """The block and allow lists, and how deliveries to other servers stand."""
+    _setup()
+    import json as jsonlib
+
+    from django.conf import settings
+    from django.db.models import Count
+
+    from taawun.federation.models import Delivery, DomainRule
+
+    rules = [
+        {"domain": rule.domain, "rule": rule.kind, "reason": rule.reason}
+        for rule in DomainRule.objects.order_by("kind", "domain")
+    ]
+    states = dict(
+        Delivery.objects.values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    deliveries = {state: states.get(state, 0) for state in Delivery.State.values}
+    allowlist_only = bool(getattr(settings, "TAAWUN_FEDERATION_ALLOWLIST_ONLY", False))
+    report = {"allowlist_only": allowlist_only, "rules": rules, "deliveries": deliveries}
+    if args.json:
+        print(jsonlib.dumps(report, ensure_ascii=False, indent=2))
+        return
+    print(
+        _("Allowlist only: %(mode)s") % {"mode": _("yes") if report["allowlist_only"] else _("no")}
+    )
+    for rule in rules:
+        print(f"  {rule['rule']}\t{rule['domain']}\t{rule['reason']}")
+    print(
+        _(
+            "Deliveries to other servers — delivered: %(delivered)d, to retry: "
+            "%(retrying)d, given up: %(abandoned)d."
+        )
+        % {
+            "delivered": deliveries["delivered"],
+            "retrying": deliveries["pending"],
+            "abandoned": deliveries["abandoned"],
+        }
+    )
+
+
 def cmd_manage(args: argparse.Namespace) -> None:
     _setup()
     _manage(*args.rest)
@@ -481,6 +546,27 @@ def build_parser() -> Parser:
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search_query)
+
+    federation = sub.add_parser(
+        "federation", help="other servers: block, unblock, allow, disallow, servers"
+    )
+    fsub = federation.add_subparsers(dest="federation_command", required=True, parser_class=Parser)
+    for name, what in (
+        ("block", "block a server and its subdomains: nothing fetched, sent or accepted"),
+        ("unblock", "lift a block"),
+        ("allow", "put a server on the allow list (used when allowlist-only)"),
+        ("disallow", "take a server off the allow list"),
+    ):
+        p = fsub.add_parser(name, help=what)
+        p.add_argument("domain", help="such as example.org")
+        if name in ("block", "allow"):
+            p.add_argument("--reason", default="", help="why, for the other administrators")
+        else:
+            p.set_defaults(reason="")
+        p.set_defaults(func=cmd_federation_rule)
+    p = fsub.add_parser("servers", help="the block and allow lists, and deliveries")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_federation_servers)
 
     from taawun.economy import allocate_command, pb_command
 

@@ -174,6 +174,9 @@ SUBCOMMANDS = [
     ["ledger"],
     ["ledger", "export"],
     ["ledger", "verify"],
+    ["federation"],
+    ["federation", "block"],
+    ["federation", "servers"],
 ]
 
 
@@ -203,6 +206,9 @@ def test_manage_explains_itself_with_djangos_help(tmp_path):
         ["createcoop", "--slug", "new-coop"],
         ["coops", "--yaml"],
         ["serve", "--port", "eighty"],
+        ["federation"],
+        ["federation", "block"],
+        ["federation", "mute", "example.org"],
     ],
     ids=lambda c: " ".join(c) or "nothing",
 )
@@ -526,3 +532,26 @@ def test_serve_answers_pages_and_static_files_then_stops_cleanly(site, tmp_path)
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
         log.close()
+
+
+# --- federation ---------------------------------------------------------------------
+
+
+def test_an_administrator_blocks_and_unblocks_a_server_from_the_command_line(site):
+    assert "evil.example is blocked." in site.ok(
+        "federation", "block", "Evil.Example", "--reason", "spam"
+    )
+    listed = json.loads(site.ok("federation", "servers", "--json"))
+    assert listed["rules"] == [{"domain": "evil.example", "rule": "block", "reason": "spam"}]
+    assert listed["allowlist_only"] is False
+    assert set(listed["deliveries"]) == {"pending", "delivered", "abandoned"}
+    assert "evil.example" in site.ok("federation", "servers")
+    assert "no longer blocked" in site.ok("federation", "unblock", "evil.example")
+    assert json.loads(site.ok("federation", "servers", "--json"))["rules"] == []
+
+
+def test_a_malformed_domain_is_refused_in_one_line_and_nothing_is_kept(site):
+    result = site.run("federation", "block", "not a domain")
+    assert result.returncode == 1
+    assert one_line(result.stderr).startswith("taawun: Give a domain name")
+    assert json.loads(site.ok("federation", "servers", "--json"))["rules"] == []
