@@ -45,3 +45,15 @@ def test_every_demo_cooperative_has_a_year_of_books_with_its_surplus_shared():
         assert pending.exists(), "the treasurer has hours to approve"
         budget = BudgetingRound.objects.get(cooperative=coop)
         assert budget.state == "voting" and budget.ballots.count() >= 5
+
+
+def test_the_demo_network_has_an_open_decision_that_nawa_has_answered():
+    from taawun.federation.models_decisions import NetworkAnswer, NetworkDecision
+
+    load_demo()
+    decision = NetworkDecision.objects.get(network__slug="arab-tech-coops")
+    assert decision.state == "open"
+    answers = NetworkAnswer.objects.filter(decision=decision)
+    assert [a.cooperative.cooperative.slug for a in answers] == ["nawa-net"]
+    load_demo()
+    assert NetworkDecision.objects.count() == 1

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from taawun.accounts.models import User
 from taawun.economy.demo import load_books, load_budget
+from taawun.federation import demo as federation_demo
 from taawun.knowledge import demo as knowledge_demo
 from taawun.membership import actions
 from taawun.membership.bylaws import default_bylaws
@@ -166,6 +167,7 @@ def load_demo() -> str:
             )
             made.append(slug)
     knowledge_demo.load_network()
+    federation_demo.load()
     summary = ", ".join(made) if made else "nothing new (already loaded)"
     return (
         f"Demo network: {summary}.\n"
