@@ -116,14 +116,19 @@ def without_fragment(uri: str) -> str:
 # --- Fetching -------------------------------------------------------------------
 
 
-def fetch_document(uri: str) -> dict[str, Any]:
+def fetch_document(
+    uri: str, *, timeout: float = 10.0, max_bytes: int = 1_000_000
+) -> dict[str, Any]:
     """GET an ActivityStreams document, signed as our instance actor; its
-    ``id`` must be where it was finally fetched from (after redirects)."""
+    ``id`` must be where it was finally fetched from (after redirects). A
+    page that fetches while a member waits passes a shorter ``timeout``."""
     if checked_url(uri) is None:
         raise RemoteError("not an http(s) URL we fetch")
     key = identity.signing_key(identity.instance_actor())
     try:
-        document, response = safe_http.get_json(uri, sign_as=key)
+        document, response = safe_http.get_json(
+            uri, sign_as=key, timeout=timeout, max_bytes=max_bytes
+        )
     except safe_http.FetchRefused as error:
         log.info("fetching %s refused: %s", uri, error.reason)
         raise RemoteError(error.reason) from error

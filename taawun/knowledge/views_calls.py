@@ -6,6 +6,8 @@ people and partner cooperatives whose skills match, with the reasons.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +22,9 @@ from taawun.knowledge.rules import reader_scope
 from taawun.membership import queries as membership_queries
 from taawun.membership import rules
 from taawun.web.forms import run_action
+
+if TYPE_CHECKING:
+    from taawun.federation.partners import RemotePartner
 
 
 def _call(request: HttpRequest, slug: str, call_id: int) -> Call:
@@ -100,6 +105,13 @@ def call_detail(request: HttpRequest, slug: str, call_id: int) -> HttpResponse:
             messages.success(request, _("Your response is sent to the cooperative."))
             return redirect("knowledge:call", slug, call.pk)
     is_member = rules.is_member(rules.membership_of(request.user, call.cooperative))
+    remote_partners: list[RemotePartner] = []
+    if is_member:
+        # Imported here so that knowledge does not depend on federation when
+        # it is loaded: the call pages work the same without other servers.
+        from taawun.federation.partners import suggest_remote_partners
+
+        remote_partners = suggest_remote_partners(call)
     context = {
         "coop": call.cooperative,
         "call": call,
@@ -107,6 +119,7 @@ def call_detail(request: HttpRequest, slug: str, call_id: int) -> HttpResponse:
         "is_member": is_member,
         "people": queries.suggest_people(call) if is_member else [],
         "partners": queries.suggest_partners(call) if is_member else [],
+        "remote_partners": remote_partners,
         "responses": queries.responses_to(call),
         "has_responded": queries.has_responded(call, request.user),
         "form": form,
