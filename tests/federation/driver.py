@@ -175,6 +175,18 @@ def post_call(
     return identity.object_uri("call", call.public_id)
 
 
+def remote_partners(call: str) -> list[dict[str, Any]]:
+    """The partner cooperatives on other servers the call's page suggests."""
+    from taawun.federation.partners import suggest_remote_partners
+    from taawun.knowledge.models import Call
+
+    found = Call.objects.get(public_id=call.rstrip("/").rsplit("/", 1)[1])
+    return [
+        {"uri": partner.actor.uri, "reason": str(partner.reason)}
+        for partner in suggest_remote_partners(found)
+    ]
+
+
 # --- federation actions ---------------------------------------------------------
 
 

@@ -309,6 +309,10 @@ def test_a_call_for_collaboration_on_b_finds_the_cooperative_on_c_with_the_skill
     # And C's own directory of its members' skills shows the match.
     held = {entry["slug"]: entry for entry in c.run("skill_holders", coop="nawa")}
     assert held[joined.skill]["highest"] >= needs[0]["level"]
+    # The call's own page on B suggests Nawa, on C, as a partner, and says why.
+    partners = b.run("remote_partners", call=call)
+    assert [partner["uri"] for partner in partners] == [joined.nawa]
+    assert "Django" in partners[0]["reason"]
 
 
 def test_a_network_decision_is_answered_by_each_cooperative_and_closed_with_the_right_result(
