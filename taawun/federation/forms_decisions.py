@@ -12,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from taawun.web.forms import set_choices
 
+# The format a datetime-local field shows (and sends back): to the minute, as
+# a closing time is given; with seconds the browser adds a field for them.
+LOCAL_TIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
 
 class DecisionForm(forms.Form):
     title = forms.CharField(label=_("Question"), required=False)
@@ -29,7 +33,7 @@ class DecisionForm(forms.Form):
     )
     closes_at = forms.DateTimeField(
         label=_("Closes at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=LOCAL_TIME,
         help_text=_("In your time zone."),
     )
     quorum_percent = forms.DecimalField(
@@ -64,7 +68,7 @@ class AnswerForm(forms.Form):
 class InternalPollForm(forms.Form):
     closes_at = forms.DateTimeField(
         label=_("The members' poll closes at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=LOCAL_TIME,
         help_text=_("In your time zone; before the network's question closes."),
     )
 

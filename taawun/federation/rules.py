@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from taawun.errors import NotSignedIn, PermissionDenied
 from taawun.membership.models import Cooperative, Member, Network
-from taawun.membership.rules import access_member, powers_of
+from taawun.membership.rules import MEMBER_STATUSES, access_member, powers_of
 
 REPRESENT_POWERS = frozenset({"keep_register", "amend_bylaws"})
 
@@ -49,6 +49,18 @@ def can_coordinate(user: Any, network: Network) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return any(member.user_id == user.pk for member in coordinators(network))
+
+
+def reads_network(user: Any, network: Network) -> bool:
+    """Members of the network's cooperatives on this server read its own
+    pages (its decisions)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return Member.objects.filter(
+        user_id=user.pk,
+        status__in=MEMBER_STATUSES,
+        cooperative__network_memberships__network=network,
+    ).exists()
 
 
 def access_coordinator(user: Any, network: Network) -> None:

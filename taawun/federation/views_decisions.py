@@ -28,11 +28,11 @@ from taawun.federation.forms_decisions import (
     InternalPollForm,
 )
 from taawun.federation.models import NetworkDecision
-from taawun.federation.rules import access_coordinator, coordinators, represents
+from taawun.federation.rules import access_coordinator, coordinators, reads_network, represents
 from taawun.federation.tally import DecisionResult, percent
 from taawun.membership import queries as membership_queries
 from taawun.membership.models import Member, Network
-from taawun.membership.rules import MEMBER_STATUSES, access_member, membership_of
+from taawun.membership.rules import access_member, membership_of
 from taawun.web.forms import run_action
 
 T = "federation/decisions/"
@@ -59,12 +59,7 @@ def _access_reader(request: HttpRequest, network: Network) -> bool:
         raise NotSignedIn()
     if any(m.user_id == user.pk for m in coordinators(network)):
         return True
-    reads = Member.objects.filter(
-        user_id=user.pk,
-        status__in=MEMBER_STATUSES,
-        cooperative__network_memberships__network=network,
-    ).exists()
-    if not reads:
+    if not reads_network(user, network):
         raise PermissionDenied(_("Only the members of the network's cooperatives can see this."))
     return False
 

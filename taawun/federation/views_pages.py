@@ -65,6 +65,7 @@ def network_directory(request: HttpRequest, slug: str) -> HttpResponse:
         "members": members,
         "handle": directory.network_handle(network),
         "coordinates": rules.can_coordinate(request.user, network),
+        "reads_decisions": rules.reads_network(request.user, network),
     }
     if text:
         context["matches"] = directory.search(members, text)

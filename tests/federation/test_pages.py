@@ -132,6 +132,17 @@ def test_a_visitor_reads_the_directory_with_members_here_and_elsewhere(
     assert "/networks/arab-tech/manage/" not in html
 
 
+def test_members_of_the_network_s_cooperatives_find_its_decisions_from_its_page(
+    world: World,
+) -> None:
+    link = "/networks/arab-tech/decisions/"
+    assert link not in page(client_for(), "/networks/arab-tech/")
+    assert link not in page(client_for(world.outsider), "/networks/arab-tech/")
+    assert link in page(client_for(world.member), "/networks/arab-tech/")
+    officer_view = page(client_for(world.officer), "/networks/arab-tech/")
+    assert link in officer_view and "/networks/arab-tech/manage/" in officer_view
+
+
 @pytest.mark.parametrize(
     "query", ["security", "Information Security", "أمن", "امن المعلومات", "المعلومات"]
 )

@@ -23,6 +23,7 @@ from tests.web import (
     economy_budgeting,
     economy_contributions,
     economy_shares,
+    federation_decisions,
     federation_pages,
     knowledge_articles,
     knowledge_calls,
@@ -44,7 +45,7 @@ KNOWLEDGE = (
     knowledge_mentoring,
     knowledge_search,
 )
-FEDERATION = (federation_pages,)
+FEDERATION = (federation_pages, federation_decisions)
 
 
 VISITOR_PAGES = [
