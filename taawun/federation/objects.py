@@ -303,12 +303,14 @@ def network_actors_addressed(addresses: list[str]) -> list[Actor]:
             actor = identity.local_actor_for_uri(uri)
             if actor is not None and actor.role == Actor.Role.NETWORK:
                 found.append(actor)
-    remote = Actor.objects.filter(uri__in=candidates, local=False, role=Actor.Role.NETWORK)
-    followers = Actor.objects.filter(
-        followers__in=set(addresses), local=False, role=Actor.Role.NETWORK
-    )
+    # Known networks elsewhere, named or by their followers, in one query.
+    remote = Actor.objects.filter(
+        Q(uri__in=candidates) | Q(followers__in=set(addresses)),
+        local=False,
+        role=Actor.Role.NETWORK,
+    ).order_by("uri")
     seen = {actor.uri for actor in found}
-    for actor in [*remote, *followers]:
+    for actor in remote:
         if actor.uri not in seen:
             seen.add(actor.uri)
             found.append(actor)
