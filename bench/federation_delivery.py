@@ -64,18 +64,16 @@ from typing import Any
 
 from bench.allocation_db import Parser
 from bench.run import (
-    RESULTS,
     ROOT,
     BenchError,
     add_database_arguments,
     backend_list,
     base_env,
-    machine,
+    database_bench_main,
     postgres_admin,
     postgres_url,
     say,
     taawun_bin,
-    write_section_after,
 )
 
 START = "<!-- bench:federation-delivery:start -->"
@@ -574,31 +572,16 @@ def render(reports: list[BackendReport], info: dict[str, str], args: argparse.Na
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["worker"]:
-        return worker(argv[1:])
-    args = parse_args(argv)
-    try:
-        if "postgres" in args.backend_list:
-            postgres_admin(args.postgres_url)  # fail now, not after the SQLite run
-        info = machine()
-        reports = [bench_backend(backend, args) for backend in args.backend_list]
-    except BenchError as error:
-        print(f"bench.federation_delivery: {error}", file=sys.stderr)
-        return 1
-    section = render(reports, info, args)
-    print(section)
-    if not args.no_write:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        raw = {
-            "machine": info,
-            "args": {**vars(args), "out": str(args.out)},
-            "backends": {r.backend: asdict(r) for r in reports},
-        }
-        (RESULTS / "federation_delivery.json").write_text(json.dumps(raw, indent=1))
-        write_section_after(args.out, section, start=START, end=END, after=AFTER)
-        say(f"wrote {args.out}")
-    return 1 if any(r.problems for r in reports) else 0
+    return database_bench_main(
+        "federation_delivery",
+        argv,
+        parse_args=parse_args,
+        worker=worker,
+        bench_backend=bench_backend,
+        render=render,
+        raw_backend=asdict,
+        markers=(START, END, AFTER),
+    )
 
 
 if __name__ == "__main__":

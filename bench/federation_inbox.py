@@ -66,21 +66,19 @@ from typing import Any
 
 from bench.allocation_db import Parser
 from bench.run import (
-    RESULTS,
     ROOT,
     BenchError,
     Server,
     add_database_arguments,
     backend_list,
     base_env,
+    database_bench_main,
     default_workers,
     free_port,
-    machine,
     postgres_admin,
     postgres_url,
     say,
     taawun_bin,
-    write_section_after,
 )
 
 START = "<!-- bench:federation-inbox:start -->"
@@ -663,57 +661,36 @@ def render(reports: list[BackendReport], info: dict[str, str], args: argparse.Na
     return "\n".join(out) + "\n"
 
 
-def raw_figures(
-    reports: list[BackendReport], info: dict[str, str], args: argparse.Namespace
-) -> dict[str, Any]:
+def raw_backend(r: BackendReport) -> dict[str, Any]:
     def runs(batch: list[Run]) -> list[dict[str, Any]]:
         return [
             {"requests": r.requests, "seconds": r.seconds, "statuses": r.statuses} for r in batch
         ]
 
     return {
-        "machine": info,
-        "args": {**vars(args), "out": str(args.out)},
-        "backends": {
-            r.backend: {
-                "version": r.version,
-                "load": r.load,
-                "workers": r.workers,
-                "rows": r.rows,
-                "key_fetches": r.key_fetches,
-                "problems": r.problems,
-                "inbox": runs(r.inbox),
-                "floor": runs(r.floor),
-                "latencies_ms": r.latencies(),
-            }
-            for r in reports
-        },
+        "version": r.version,
+        "load": r.load,
+        "workers": r.workers,
+        "rows": r.rows,
+        "key_fetches": r.key_fetches,
+        "problems": r.problems,
+        "inbox": runs(r.inbox),
+        "floor": runs(r.floor),
+        "latencies_ms": r.latencies(),
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["worker"]:
-        return worker(argv[1:])
-    args = parse_args(argv)
-    try:
-        if "postgres" in args.backend_list:
-            postgres_admin(args.postgres_url)  # fail now, not after the SQLite run
-        info = machine()
-        reports = [bench_backend(backend, args) for backend in args.backend_list]
-    except BenchError as error:
-        print(f"bench.federation_inbox: {error}", file=sys.stderr)
-        return 1
-    section = render(reports, info, args)
-    print(section)
-    if not args.no_write:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "federation_inbox.json").write_text(
-            json.dumps(raw_figures(reports, info, args), indent=1)
-        )
-        write_section_after(args.out, section, start=START, end=END, after=AFTER)
-        say(f"wrote {args.out}")
-    return 0 if all(not r.problems for r in reports) else 1
+    return database_bench_main(
+        "federation_inbox",
+        argv,
+        parse_args=parse_args,
+        worker=worker,
+        bench_backend=bench_backend,
+        render=render,
+        raw_backend=raw_backend,
+        markers=(START, END, AFTER),
+    )
 
 
 if __name__ == "__main__":

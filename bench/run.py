@@ -47,7 +47,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -890,6 +890,52 @@ def write_section_after(path: Path, section: str, *, start: str, end: str, after
         if start not in text and after in text:
             path.write_text(text.replace(after, f"{after}\n\n{start}\n{end}", 1))
     write_doc(path, section, start=start, end=end)
+
+
+def database_bench_main(
+    name: str,
+    argv: Sequence[str] | None,
+    *,
+    parse_args: Callable[[Sequence[str]], argparse.Namespace],
+    worker: Callable[[Sequence[str]], int],
+    bench_backend: Callable[[str, argparse.Namespace], Any],
+    render: Callable[[list[Any], dict[str, str], argparse.Namespace], str],
+    raw_backend: Callable[[Any], Any],
+    markers: tuple[str, str, str],
+) -> int:
+    """The main of a benchmark run once per database: ``worker`` when the
+    command line starts with it (the Django process the benchmark drives),
+    else each backend measured in turn, the section printed, and written
+    (with the raw figures in bench/results/<name>.json) unless --no-write.
+    Exits 1 when a backend reported problems."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["worker"]:
+        return worker(argv[1:])
+    args = parse_args(argv)
+    try:
+        if "postgres" in args.backend_list:
+            postgres_admin(args.postgres_url)  # fail now, not after the SQLite run
+        info = machine()
+        reports = [bench_backend(backend, args) for backend in args.backend_list]
+    except BenchError as error:
+        print(f"bench.{name}: {error}", file=sys.stderr)
+        return 1
+    section = render(reports, info, args)
+    print(section)
+    if not args.no_write:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        raw = {
+            "machine": info,
+            "args": {**vars(args), "out": str(args.out)},
+            "backends": {report.backend: raw_backend(report) for report in reports},
+        }
+        (RESULTS / f"{name}.json").write_text(
+            json.dumps(raw, indent=1, ensure_ascii=False, default=str)
+        )
+        start, end, after = markers
+        write_section_after(args.out, section, start=start, end=end, after=after)
+        say(f"wrote {args.out}")
+    return 1 if any(getattr(report, "problems", None) for report in reports) else 0
 
 
 def add_database_arguments(parser: argparse.ArgumentParser, database: str) -> None:

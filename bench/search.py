@@ -63,17 +63,15 @@ from typing import Any
 
 from bench.allocation_db import Parser
 from bench.run import (
-    RESULTS,
     BenchError,
     add_database_arguments,
     backend_list,
     base_env,
-    machine,
+    database_bench_main,
     postgres_admin,
     postgres_url,
     say,
     taawun_bin,
-    write_section_after,
 )
 
 START = "<!-- bench:search:start -->"
@@ -627,40 +625,22 @@ def render(reports: list[BackendReport], info: dict[str, str], args: argparse.Na
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["worker"]:
-        return worker(argv[1:])
-    args = parse_args(argv)
-    try:
-        if "postgres" in args.backend_list:
-            postgres_admin(args.postgres_url)  # fail now, not after the SQLite run
-        info = machine()
-        reports = [bench_backend(backend, args) for backend in args.backend_list]
-    except BenchError as error:
-        print(f"bench.search: {error}", file=sys.stderr)
-        return 1
-    section = render(reports, info, args)
-    print(section)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    raw = {
-        "machine": info,
-        "args": {**vars(args), "out": str(args.out)},
-        "backends": {
-            r.backend: {
-                "version": r.version,
-                "load": r.load,
-                "size": r.size,
-                "populated": r.populated,
-                "measured": r.measured,
-            }
-            for r in reports
+    return database_bench_main(
+        "search",
+        argv,
+        parse_args=parse_args,
+        worker=worker,
+        bench_backend=bench_backend,
+        render=render,
+        raw_backend=lambda r: {
+            "version": r.version,
+            "load": r.load,
+            "size": r.size,
+            "populated": r.populated,
+            "measured": r.measured,
         },
-    }
-    (RESULTS / "search.json").write_text(json.dumps(raw, indent=1, ensure_ascii=False))
-    if not args.no_write:
-        write_section_after(args.out, section, start=START, end=END, after=AFTER)
-        say(f"wrote {args.out}")
-    return 0
+        markers=(START, END, AFTER),
+    )
 
 
 if __name__ == "__main__":
