@@ -332,19 +332,24 @@ def instance_admin(request: HttpRequest) -> HttpResponse:
     return _admin_page(request, block=form)
 
 
-@require_POST
-def admin_unblock(request: HttpRequest) -> HttpResponse:
+def _lift_rule(request: HttpRequest, lift: Any, done: str) -> HttpResponse:
+    """Unblock or take off the allow list: one button per listed domain."""
     rules.access_instance_admin(request.user)
     form = DomainForm(request.POST)
     if form.is_valid():
         domain = form.cleaned_data["domain"]
         try:
-            policy.unblock_domain(domain)
+            lift(domain)
         except TaawunError as error:
             messages.error(request, str(error.message))
         else:
-            messages.success(request, _("%(domain)s is no longer blocked.") % {"domain": domain})
+            messages.success(request, done % {"domain": domain})
     return redirect("federation:instance_admin")
+
+
+@require_POST
+def admin_unblock(request: HttpRequest) -> HttpResponse:
+    return _lift_rule(request, policy.unblock_domain, _("%(domain)s is no longer blocked."))
 
 
 @require_POST
@@ -360,16 +365,6 @@ def admin_allow(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def admin_disallow(request: HttpRequest) -> HttpResponse:
-    rules.access_instance_admin(request.user)
-    form = DomainForm(request.POST)
-    if form.is_valid():
-        domain = form.cleaned_data["domain"]
-        try:
-            policy.disallow_domain(domain)
-        except TaawunError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(
-                request, _("%(domain)s is no longer on the allow list.") % {"domain": domain}
-            )
-    return redirect("federation:instance_admin")
+    return _lift_rule(
+        request, policy.disallow_domain, _("%(domain)s is no longer on the allow list.")
+    )
