@@ -197,12 +197,13 @@ def _take_object(
     if kind == RemoteObject.Kind.NOTE and decisions is not None and _is_our_question(in_reply_to):
         decisions.receive_answer(doc, actor)
         return None
-    _audience, networks = objects.audience_of(doc)
+    audience = objects.audience_of(doc)
+    networks = audience[1]
     if existing is None and not _concerns_us(actor, networks, via):
         log.info("not kept: %s from %s concerns nobody here", uri, actor.uri)
         return None
     extra = [via.uri] if via is not None and via.role == Actor.Role.NETWORK else None
-    return objects.remote_to_object(doc, actor, kind=kind, extra_networks=extra)
+    return objects.remote_to_object(doc, actor, kind=kind, extra_networks=extra, audience=audience)
 
 
 def _embedded(activity: dict[str, Any]) -> dict[str, Any]:

@@ -417,10 +417,13 @@ def _kept_data(doc: dict[str, Any], kind: str) -> dict[str, Any]:
     return data
 
 
-def object_fields(doc: dict[str, Any], kind: str) -> dict[str, Any]:
-    """The RemoteObject columns a received document gives, checked and cut."""
+def object_fields(
+    doc: dict[str, Any], kind: str, addressees: tuple[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """The RemoteObject columns a received document gives, checked and cut
+    (``addressees``: ``audience_of(doc)``, when the caller has it already)."""
     content, language = _content(doc)
-    audience, networks = audience_of(doc)
+    audience, networks = addressees if addressees is not None else audience_of(doc)
     name = plain_text(doc.get("name"), NAME_LENGTH) or plain_text(doc.get("summary"), NAME_LENGTH)
     url_value = doc.get("url")
     url = ""
@@ -445,14 +448,19 @@ def object_fields(doc: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def remote_to_object(
-    doc: dict[str, Any], actor: Actor, *, kind: str, extra_networks: list[str] | None = None
+    doc: dict[str, Any],
+    actor: Actor,
+    *,
+    kind: str,
+    extra_networks: list[str] | None = None,
+    audience: tuple[str, list[str]] | None = None,
 ) -> RemoteObject:
     """Store (or bring up to date) the RemoteObject for ``doc`` by ``actor``.
     The caller has checked that ``actor`` may speak for it (origin and
     attributedTo). ``extra_networks``: the network that forwarded it, which
     counts as an addressee if the document names it."""
     uri = doc["id"]
-    fields = object_fields(doc, kind)
+    fields = object_fields(doc, kind, audience)
     if extra_networks:
         named = set(addressed(doc))
         more = [n for n in extra_networks if n in named or f"{n}/followers" in named]
