@@ -77,8 +77,8 @@ from bench.run import (
     backend_list,
     base_env,
     database_bench_main,
-    postgres_admin,
-    postgres_url,
+    fresh_database,
+    reproducing_command,
     say,
     taawun_bin,
 )
@@ -208,17 +208,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def command_line(args: argparse.Namespace) -> str:
-    """The command that reproduces this run, naming only what is not the default."""
-    options = [
-        f"--{name.replace('_', '-')} {getattr(args, name)}"
-        for name, default in DEFAULTS.items()
-        if getattr(args, name) != default
-    ]
-    if args.backends.replace(" ", "") != "sqlite,postgres":
-        options.append(f"--backends {args.backends}")
-    if args.profile:
-        options.append("--profile")
-    return ".venv/bin/python -m bench.allocation_db" + "".join(f" {o}" for o in options)
+    return reproducing_command(
+        "bench.allocation_db", args, DEFAULTS, *(["--profile"] if args.profile else [])
+    )
 
 
 # --- timing ----------------------------------------------------------------------------------
@@ -766,22 +758,6 @@ def worker(argv: Sequence[str]) -> int:
 # --- the benchmark ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def bench_database(backend: str, var: Path, admin_url: str) -> Iterator[tuple[str, str]]:
-    """A fresh, empty database: (DATABASE_URL, server version)."""
-    if backend == "sqlite":
-        import sqlite3
-
-        yield f"sqlite:///{var / 'bench.sqlite3'}", sqlite3.sqlite_version
-        return
-    drop = f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)'
-    version = postgres_admin(admin_url, drop, f'CREATE DATABASE "{POSTGRES_DB}"')
-    try:
-        yield postgres_url(admin_url, POSTGRES_DB), version
-    finally:
-        postgres_admin(admin_url, drop)
-
-
 def _run_worker(env: dict[str, str], *args: str) -> Any:
     done = subprocess.run(
         [sys.executable, "-m", "bench.allocation_db", "worker", *args],
@@ -827,7 +803,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendReport:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     with (
         tempfile.TemporaryDirectory(prefix=f"taawun-bench-allocation-{backend}-") as tmp,
-        bench_database(backend, Path(tmp), args.postgres_url) as (url, version),
+        fresh_database(backend, Path(tmp), args.postgres_url, POSTGRES_DB) as (url, version),
     ):
         env = base_env(url, Path(tmp))
         say(f"{label} {version}: taawun migrate (load average {load})")

@@ -75,8 +75,8 @@ from bench.run import (
     database_bench_main,
     default_workers,
     free_port,
-    postgres_admin,
-    postgres_url,
+    fresh_database,
+    reproducing_command,
     say,
     taawun_bin,
 )
@@ -127,15 +127,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def command_line(args: argparse.Namespace) -> str:
-    """The command that reproduces this run, naming only what is not the default."""
-    options = [
-        f"--{name} {getattr(args, name)}"
-        for name, default in DEFAULTS.items()
-        if getattr(args, name) != default
-    ]
-    if args.backends.replace(" ", "") != "sqlite,postgres":
-        options.append(f"--backends {args.backends}")
-    return ".venv/bin/python -m bench.federation_inbox" + "".join(f" {o}" for o in options)
+    return reproducing_command("bench.federation_inbox", args, DEFAULTS)
 
 
 # --- the other instance ----------------------------------------------------------------------
@@ -421,22 +413,6 @@ def _run_worker(env: dict[str, str], phase: str, *extra: str) -> Any:
 # --- one backend ---------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def bench_database(backend: str, var: Path, admin_url: str) -> Iterator[tuple[str, str]]:
-    """A fresh, empty database: (DATABASE_URL, server version)."""
-    if backend == "sqlite":
-        import sqlite3
-
-        yield f"sqlite:///{var / 'bench.sqlite3'}", sqlite3.sqlite_version
-        return
-    drop = f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)'
-    version = postgres_admin(admin_url, drop, f'CREATE DATABASE "{POSTGRES_DB}"')
-    try:
-        yield postgres_url(admin_url, POSTGRES_DB), version
-    finally:
-        postgres_admin(admin_url, drop)
-
-
 @dataclass
 class BackendReport:
     backend: str
@@ -496,7 +472,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendReport:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     with (
         tempfile.TemporaryDirectory(prefix=f"taawun-bench-inbox-{backend}-") as tmp,
-        bench_database(backend, Path(tmp), args.postgres_url) as (url, version),
+        fresh_database(backend, Path(tmp), args.postgres_url, POSTGRES_DB) as (url, version),
         remote_instance() as remote,
     ):
         var = Path(tmp)

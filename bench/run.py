@@ -892,6 +892,38 @@ def write_section_after(path: Path, section: str, *, start: str, end: str, after
     write_doc(path, section, start=start, end=end)
 
 
+def reproducing_command(
+    module: str, args: argparse.Namespace, defaults: dict[str, Any], *extra: str
+) -> str:
+    """The command that reproduces a run, naming only what is not the default."""
+    options = [
+        f"--{name.replace('_', '-')} {getattr(args, name)}"
+        for name, default in defaults.items()
+        if getattr(args, name) != default
+    ]
+    if args.backends.replace(" ", "") != "sqlite,postgres":
+        options.append(f"--backends {args.backends}")
+    options += extra
+    return f".venv/bin/python -m {module}" + "".join(f" {o}" for o in options)
+
+
+@contextlib.contextmanager
+def fresh_database(
+    backend: str, var: Path, admin_url: str, database: str
+) -> Iterator[tuple[str, str]]:
+    """A fresh, empty database for one benchmark: (DATABASE_URL, server
+    version); on PostgreSQL ``database``, made anew and dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{var / 'bench.sqlite3'}", sqlite3.sqlite_version
+        return
+    drop = f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'
+    version = postgres_admin(admin_url, drop, f'CREATE DATABASE "{database}"')
+    try:
+        yield postgres_url(admin_url, database), version
+    finally:
+        postgres_admin(admin_url, drop)
+
+
 def database_bench_main(
     name: str,
     argv: Sequence[str] | None,

@@ -48,7 +48,6 @@ figures go to bench/results/search.json (not committed).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
@@ -56,7 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,8 +67,8 @@ from bench.run import (
     backend_list,
     base_env,
     database_bench_main,
-    postgres_admin,
-    postgres_url,
+    fresh_database,
+    reproducing_command,
     say,
     taawun_bin,
 )
@@ -169,15 +168,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def command_line(args: argparse.Namespace) -> str:
-    """The command that reproduces this run, naming only what is not the default."""
-    options = [
-        f"--{name} {getattr(args, name)}"
-        for name, default in DEFAULTS.items()
-        if getattr(args, name) != default
-    ]
-    if args.backends.replace(" ", "") != "sqlite,postgres":
-        options.append(f"--backends {args.backends}")
-    return ".venv/bin/python -m bench.search" + "".join(f" {o}" for o in options)
+    return reproducing_command("bench.search", args, DEFAULTS)
 
 
 # --- the generated language ------------------------------------------------------------------
@@ -434,22 +425,6 @@ def worker(argv: Sequence[str]) -> int:
 # --- the benchmark ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def bench_database(backend: str, var: Path, admin_url: str) -> Iterator[tuple[str, str]]:
-    """A fresh, empty database: (DATABASE_URL, server version)."""
-    if backend == "sqlite":
-        import sqlite3
-
-        yield f"sqlite:///{var / 'bench.sqlite3'}", sqlite3.sqlite_version
-        return
-    drop = f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)'
-    version = postgres_admin(admin_url, drop, f'CREATE DATABASE "{POSTGRES_DB}"')
-    try:
-        yield postgres_url(admin_url, POSTGRES_DB), version
-    finally:
-        postgres_admin(admin_url, drop)
-
-
 def _run_worker(env: dict[str, str], *args: str) -> Any:
     done = subprocess.run(
         [sys.executable, "-m", "bench.search", "worker", *args],
@@ -513,7 +488,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendReport:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     with (
         tempfile.TemporaryDirectory(prefix=f"taawun-bench-search-{backend}-") as tmp,
-        bench_database(backend, Path(tmp), args.postgres_url) as (url, version),
+        fresh_database(backend, Path(tmp), args.postgres_url, POSTGRES_DB) as (url, version),
     ):
         env = base_env(url, Path(tmp))
         say(f"{label} {version}: taawun migrate (load average {load})")
