@@ -79,6 +79,7 @@ from bench.run import (
     database_bench_main,
     fresh_database,
     reproducing_command,
+    run_worker,
     say,
     taawun_bin,
 )
@@ -758,19 +759,6 @@ def worker(argv: Sequence[str]) -> int:
 # --- the benchmark ---------------------------------------------------------------------------
 
 
-def _run_worker(env: dict[str, str], *args: str) -> Any:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.allocation_db", "worker", *args],
-        env=env,
-        cwd=Path(__file__).resolve().parent.parent,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise BenchError(f"the {args[0]} step failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 @dataclass
 class BackendReport:
     backend: str
@@ -811,7 +799,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendReport:
         if done.returncode != 0:
             raise BenchError(f"taawun migrate failed:\n{done.stderr[-3000:]}")
         say(f"{label}: {args.members:,} members, {args.members * args.per_member:,} contributions")
-        populated = _run_worker(
+        populated = run_worker(
+            "bench.allocation_db",
             env,
             "populate",
             "--var",
@@ -825,7 +814,9 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendReport:
         )
         say(f"{label}: filled in {sum(populated['seconds'].values()):.0f} s; measuring")
         more = ["--profile"] if args.profile else []
-        measured = _run_worker(env, "measure", "--var", tmp, "--rounds", str(args.rounds), *more)
+        measured = run_worker(
+            "bench.allocation_db", env, "measure", "--var", tmp, "--rounds", str(args.rounds), *more
+        )
     report = BackendReport(label, version, load, populated, measured)
     say(
         f"{label}: propose + post {report.median('total'):.2f} s, floor "

@@ -64,7 +64,6 @@ from typing import Any
 
 from bench.allocation_db import Parser
 from bench.run import (
-    ROOT,
     BenchError,
     add_database_arguments,
     backend_list,
@@ -72,6 +71,7 @@ from bench.run import (
     database_bench_main,
     fresh_database,
     reproducing_command,
+    run_worker,
     say,
     taawun_bin,
 )
@@ -430,20 +430,13 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendReport:
         inboxes = Path(tmp) / "inboxes.json"
         inboxes.write_text(json.dumps([peer.inbox for peer in peers]))
         say(f"{label}: 2 x {args.rounds} deliveries to {args.peers} inboxes")
-        done = subprocess.run(
-            [
-                *(sys.executable, "-m", "bench.federation_delivery", "worker"),
-                *("--inboxes", str(inboxes), "--rounds", str(args.rounds)),
-                *("--concurrency", str(args.concurrency)),
-            ],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
+        measured = run_worker(
+            "bench.federation_delivery",
+            env,
+            *("--inboxes", str(inboxes), "--rounds", str(args.rounds)),
+            *("--concurrency", str(args.concurrency)),
+            step="deliveries",
         )
-        if done.returncode != 0:
-            raise BenchError(f"the deliveries failed:\n{done.stderr[-4000:]}")
-        measured = json.loads(done.stdout.strip().splitlines()[-1])
         problems = check_logs(peers, measured["activities"])
     report = BackendReport(label, version, load, measured["runs"], problems)
     say(

@@ -77,6 +77,7 @@ from bench.run import (
     free_port,
     fresh_database,
     reproducing_command,
+    run_worker,
     say,
     taawun_bin,
 )
@@ -397,19 +398,6 @@ def worker(argv: Sequence[str]) -> int:
     return 0
 
 
-def _run_worker(env: dict[str, str], phase: str, *extra: str) -> Any:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.federation_inbox", "worker", phase, *extra],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise BenchError(f"the {phase} step failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 # --- one backend ---------------------------------------------------------------------------------
 
 
@@ -484,7 +472,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendReport:
         )
         if done.returncode != 0:
             raise BenchError(f"taawun migrate failed:\n{done.stderr[-3000:]}")
-        local = _run_worker(env, "setup", "--sender", remote.actor)
+        local = run_worker("bench.federation_inbox", env, "setup", "--sender", remote.actor)
         inbox = f"http://127.0.0.1:{port}/ap/coops/{local['slug']}/inbox"
         say(f"{label}: signing {args.activities + 1:,} activities")
         warmup = [signed(remote, inbox, accept_follow(remote, local["actor"], local["follow"]))]
@@ -514,7 +502,7 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendReport:
                 )
         finally:
             server.stop()
-        rows = _run_worker(env, "count")
+        rows = run_worker("bench.federation_inbox", env, "count")
         key_fetches = sum(1 for path in remote.server.fetches if path.startswith(SENDER))
     problems = _problems(inbox_runs, 202, "inbox") + _problems(floor_runs, 200, "floor")
     if rows["activities"] != args.activities + 1:

@@ -924,6 +924,22 @@ def fresh_database(
         postgres_admin(admin_url, drop)
 
 
+def run_worker(module: str, env: dict[str, str], *args: str, step: str = "") -> Any:
+    """Run ``python -m <module> worker <args>`` (the benchmark's own Django
+    process, on the database in ``env``) and read the JSON of its last line.
+    ``step`` (else the first argument) names the step in the error."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, "worker", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"the {step or args[0]} step failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def database_bench_main(
     name: str,
     argv: Sequence[str] | None,

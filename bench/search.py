@@ -69,6 +69,7 @@ from bench.run import (
     database_bench_main,
     fresh_database,
     reproducing_command,
+    run_worker,
     say,
     taawun_bin,
 )
@@ -425,19 +426,6 @@ def worker(argv: Sequence[str]) -> int:
 # --- the benchmark ---------------------------------------------------------------------------
 
 
-def _run_worker(env: dict[str, str], *args: str) -> Any:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.search", "worker", *args],
-        env=env,
-        cwd=Path(__file__).resolve().parent.parent,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise BenchError(f"the {args[0]} step failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def percentile(values: Sequence[float], share: float) -> float:
     """The nearest-rank percentile (``share`` of 1)."""
     ordered = sorted(values)
@@ -496,13 +484,25 @@ def bench_backend(backend: str, args: argparse.Namespace) -> BackendReport:
         if done.returncode != 0:
             raise BenchError(f"taawun migrate failed:\n{done.stderr[-3000:]}")
         say(f"{label}: {args.articles:,} articles")
-        populated = _run_worker(
-            env, "populate", "--articles", str(args.articles), "--seed", str(args.seed)
+        populated = run_worker(
+            "bench.search",
+            env,
+            "populate",
+            "--articles",
+            str(args.articles),
+            "--seed",
+            str(args.seed),
         )
         filled = populated["seconds"]
         say(f"{label}: written in {filled['articles']:.0f} s, indexed in {filled['index']:.0f} s")
-        measured = _run_worker(
-            env, "measure", "--queries", str(args.queries), "--rounds", str(args.rounds)
+        measured = run_worker(
+            "bench.search",
+            env,
+            "measure",
+            "--queries",
+            str(args.queries),
+            "--rounds",
+            str(args.rounds),
         )
         size = _size(url, Path(tmp))
     report = BackendReport(label, version, load, populated, measured, size)
