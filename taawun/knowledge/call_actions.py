@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from taawun.accounts.models import User
 from taawun.errors import Conflict, InvalidInput, InvalidTransition, NotSignedIn
 from taawun.knowledge import rules as knowledge_rules
+from taawun.knowledge.checks import checked_title
 from taawun.knowledge.models import (
     MAX_TEXT,
     Call,
@@ -32,7 +33,6 @@ from taawun.knowledge.models import (
 from taawun.membership import rules
 from taawun.membership.models import Cooperative, Member
 
-MAX_TITLE = 200
 MAX_MESSAGE = 4000
 # The most skills one call may name: beyond this it is several projects.
 MAX_NEEDS = 10
@@ -56,14 +56,7 @@ def _checked(
     visibility: str,
     needs: Needs,
 ) -> dict[str, Any]:
-    title = " ".join((title or "").split())
-    if not title:
-        raise InvalidInput(_("Say in a few words what the project is."), field="title")
-    if len(title) > MAX_TITLE:
-        raise InvalidInput(
-            _("A title can be at most %(limit)s characters long.") % {"limit": MAX_TITLE},
-            field="title",
-        )
+    title = checked_title(title, missing=_("Say in a few words what the project is."))
     body = (body or "").strip()
     if not body:
         raise InvalidInput(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from taawun.accounts.models import User
 from taawun.errors import Conflict, InvalidInput, NotSignedIn
 from taawun.knowledge import rules as knowledge_rules
+from taawun.knowledge.checks import checked_title
 from taawun.knowledge.models import (
     CONTENT_LANGUAGES,
     MAX_TEXT,
@@ -36,7 +37,6 @@ from taawun.knowledge.models import (
 from taawun.membership import rules
 from taawun.membership.models import Cooperative, Member
 
-MAX_TITLE = 200
 MAX_SUMMARY = 4000
 MAX_SLUG = 80
 # Addresses that are pages of their own (…/courses/new/).
@@ -63,15 +63,7 @@ def _readable(by: Any, course: Course) -> None:
 
 
 def _title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        raise InvalidInput(_("Give it a title."), field="title")
-    if len(title) > MAX_TITLE:
-        raise InvalidInput(
-            _("A title can be at most %(limit)s characters long.") % {"limit": MAX_TITLE},
-            field="title",
-        )
-    return title
+    return checked_title(title, missing=_("Give it a title."))
 
 
 def _summary(summary: str) -> str:

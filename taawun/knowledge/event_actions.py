@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taawun.errors import InvalidInput, InvalidTransition
+from taawun.knowledge.checks import checked_title
 from taawun.knowledge.models import CONTENT_LANGUAGES, MAX_TEXT, Event, Visibility
 from taawun.membership import rules
 from taawun.membership.models import Cooperative, Member
 
-MAX_TITLE = 200
 MAX_PLACE = 300
 
 
@@ -42,14 +42,7 @@ def _checked(
     online_url: str,
     visibility: str,
 ) -> dict[str, Any]:
-    title = " ".join((title or "").split())
-    if not title:
-        raise InvalidInput(_("Say in a few words what the event is."), field="title")
-    if len(title) > MAX_TITLE:
-        raise InvalidInput(
-            _("A title can be at most %(limit)s characters long.") % {"limit": MAX_TITLE},
-            field="title",
-        )
+    title = checked_title(title, missing=_("Say in a few words what the event is."))
     body = (body or "").strip()
     if len(body) > MAX_TEXT:
         raise InvalidInput(
