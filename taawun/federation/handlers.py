@@ -181,7 +181,7 @@ def _take_object(
     if isinstance(raw_id, str) and identity.is_local(raw_id):
         return None  # one of ours, come back through a network: we have it
     uri = _check_authorship(doc, actor)
-    existing = RemoteObject.objects.filter(uri=uri).first()
+    existing = RemoteObject.objects.select_for_update().filter(uri=uri).first()
     if existing is not None and existing.actor_id != actor.pk:
         raise _refuse(_("Only the author of an object can change it."))
     if existing is not None and existing.deleted_at is not None:
@@ -203,7 +203,9 @@ def _take_object(
         log.info("not kept: %s from %s concerns nobody here", uri, actor.uri)
         return None
     extra = [via.uri] if via is not None and via.role == Actor.Role.NETWORK else None
-    return objects.remote_to_object(doc, actor, kind=kind, extra_networks=extra, audience=audience)
+    return objects.remote_to_object(
+        doc, actor, kind=kind, extra_networks=extra, audience=audience, locked=existing
+    )
 
 
 def _embedded(activity: dict[str, Any]) -> dict[str, Any]:
@@ -222,12 +224,10 @@ def _relay(activity: dict[str, Any], actor: Actor, extra: list[str] | None = Non
     if isinstance(inner, dict):
         addresses += objects.addressed(inner)
     addresses += extra or []
-    for network in objects.network_actors_addressed(addresses):
-        if network.local and (
-            Follow.objects.filter(
-                follower=actor, followed=network, state=Follow.State.ACCEPTED
-            ).exists()
-        ):
+    for network in objects.local_network_actors_addressed(addresses):
+        if Follow.objects.filter(
+            follower=actor, followed=network, state=Follow.State.ACCEPTED
+        ).exists():
             publishing.relay_to_members(network, activity, actor)
 
 

@@ -269,13 +269,10 @@ def receive(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             f"id {activity_id} not on the origin of {owner.uri}",
         )
 
-    if Activity.objects.filter(uri=activity_id).exists():
-        log.info("inbox %s: %s already processed", request.path, activity_id)
-        return HttpResponse(status=202)
     try:
         with transaction.atomic():
             if not _recorded(activity, owner, target, save_owner=verified.fetched):
-                log.info("inbox %s: %s processed meanwhile", request.path, activity_id)
+                log.info("inbox %s: %s already processed", request.path, activity_id)
     except TaawunError as error:
         return _refuse(request, 400, str(error.message), f"handler refused: {error.message}")
     return HttpResponse(status=202)
@@ -283,14 +280,17 @@ def receive(request: HttpRequest, **kwargs: Any) -> HttpResponse:
 
 def _recorded(activity: dict[str, Any], owner: Actor, target: _Target, *, save_owner: bool) -> bool:
     """Store the actor and the activity and hand it to its handler, inside
-    the caller's transaction; False if another request recorded this
-    activity first (the unique ``uri`` decides: a concurrent insert of the
-    same id waits for the first to commit or roll back)."""
+    the caller's transaction; False if this activity was recorded before
+    (the unique ``uri`` decides, rather than a look beforehand: a concurrent
+    insert of the same id waits for the first to commit or roll back). Then
+    the caller's whole transaction is rolled back: nothing of a replay stays."""
     if save_owner or owner.pk is None:
         owner = save_actor(owner)
     recipient = target.recipient()
     try:
-        with transaction.atomic():
+        # No savepoint: a duplicate id dooms the caller's transaction, which
+        # is what we want, and saves two statements on every activity.
+        with transaction.atomic(savepoint=False):
             Activity.objects.create(
                 uri=activity["id"],
                 type=activity["type"],

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime
 from importlib import import_module
-from typing import Any
+from typing import Any, Literal
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
@@ -293,16 +293,23 @@ def addressed(doc: dict[str, Any]) -> list[str]:
     return uris(doc.get("to")) + uris(doc.get("cc"))
 
 
-def network_actors_addressed(addresses: list[str]) -> list[Actor]:
-    """The network actors (ours or known remote ones) that ``addresses``
-    names, directly or by their followers collection."""
-    candidates = {address.removesuffix("/followers") for address in addresses}
+def local_network_actors_addressed(addresses: list[str]) -> list[Actor]:
+    """The networks hosted here that ``addresses`` names, directly or by
+    their followers collection (no query for addresses elsewhere)."""
     found: list[Actor] = []
-    for uri in sorted(candidates):
+    for uri in sorted({address.removesuffix("/followers") for address in addresses}):
         if identity.is_local(uri):
             actor = identity.local_actor_for_uri(uri)
             if actor is not None and actor.role == Actor.Role.NETWORK:
                 found.append(actor)
+    return found
+
+
+def network_actors_addressed(addresses: list[str]) -> list[Actor]:
+    """The network actors (ours or known remote ones) that ``addresses``
+    names, directly or by their followers collection."""
+    candidates = {address.removesuffix("/followers") for address in addresses}
+    found = local_network_actors_addressed(addresses)
     # Known networks elsewhere, named or by their followers, in one query.
     remote = Actor.objects.filter(
         Q(uri__in=candidates) | Q(followers__in=set(addresses)),
@@ -454,11 +461,14 @@ def remote_to_object(
     kind: str,
     extra_networks: list[str] | None = None,
     audience: tuple[str, list[str]] | None = None,
+    locked: RemoteObject | Literal[False] | None = False,
 ) -> RemoteObject:
     """Store (or bring up to date) the RemoteObject for ``doc`` by ``actor``.
     The caller has checked that ``actor`` may speak for it (origin and
     attributedTo). ``extra_networks``: the network that forwarded it, which
-    counts as an addressee if the document names it."""
+    counts as an addressee if the document names it. ``locked``: the row as
+    the caller already read it with ``select_for_update`` (None: there is
+    none yet); False, the default, reads it here."""
     uri = doc["id"]
     fields = object_fields(doc, kind, audience)
     if extra_networks:
@@ -467,7 +477,11 @@ def remote_to_object(
         fields["networks"] = sorted(set(fields["networks"]) | set(more))
         if fields["audience"] == RemoteObject.Audience.FOLLOWERS and fields["networks"]:
             fields["audience"] = RemoteObject.Audience.NETWORK
-    remote = RemoteObject.objects.select_for_update().filter(uri=uri).first()
+    remote = (
+        RemoteObject.objects.select_for_update().filter(uri=uri).first()
+        if locked is False
+        else locked
+    )
     if remote is None:
         return RemoteObject.objects.create(uri=uri, actor=actor, **fields)
     for name, value in fields.items():
