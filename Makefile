@@ -80,6 +80,7 @@ bench: $(VENV)/.bench-installed compilemessages
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.federation_inbox
 	$(BIN)/python -m bench.federation_delivery
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -400,6 +400,11 @@ def base_env(database_url: str, var: Path) -> dict[str, str]:
             "DATABASE_URL": database_url,
             "TAAWUN_VAR": str(var),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+            # The benchmarks measure pages, not signing in: their officers sign
+            # in through the form, many times from one address, without a
+            # second factor.
+            "TAAWUN_OFFICER_2FA": "off",
+            "TAAWUN_RATE_LIMITS": "off",
         }
     )
     return env

@@ -129,6 +129,8 @@ def _report_deliveries(done: Any) -> None:
 def cmd_migrate(args: argparse.Namespace) -> None:
     _setup()
     _manage("migrate", "--noinput", "--verbosity", "1" if args.verbose else "0")
+    # The rate limits' counters live in a cache table (settings.CACHES).
+    _manage("createcachetable")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -455,6 +457,70 @@ def cmd_federation_servers(args: argparse.Namespace) -> None:
     )
 
 
+def _ledger_lines(manifest: dict[str, Any], *, verified: bool) -> None:
+    """One line per ledger in a backup: its cooperative, length and head."""
+    from django.utils.translation import ngettext
+
+    for ledger in manifest["ledgers"]:
+        count, head = ledger["seq"], ledger["head"]
+        if verified:
+            line = ngettext(
+                "ledger verified: %(count)d entry, head %(head)s",
+                "ledger verified: %(count)d entries, head %(head)s",
+                count,
+            )
+        else:
+            line = ngettext(
+                "%(count)d ledger entry, head %(head)s",
+                "%(count)d ledger entries, head %(head)s",
+                count,
+            )
+        name = ledger["cooperative"] or ledger["chain"]
+        print(f"  {name}: {line % {'count': count, 'head': head}}")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    """A consistent snapshot of the whole database, while the server serves."""
+    _setup()
+    from pathlib import Path
+
+    from django.template.defaultfilters import filesizeformat
+
+    from taawun.backup import BackupError, create_backup
+
+    try:
+        done = create_backup(Path(args.output) if args.output else None)
+    except BackupError as error:
+        _fail(str(error.message))
+    print(
+        _("Backup written to %(file)s (%(size)s in %(seconds).1f s).")
+        % {"file": done.path, "size": filesizeformat(done.size), "seconds": done.seconds}
+    )
+    _ledger_lines(done.manifest, verified=False)
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    """Bring a backup back, after checking it, and verify what came back."""
+    _setup()
+    from pathlib import Path
+
+    from taawun.backup import BackupError, restore_backup
+
+    print(_("Stop the server (taawun serve) and the worker while a backup is restored."))
+    try:
+        done = restore_backup(Path(args.file), replace=args.yes)
+    except BackupError as error:
+        _fail(str(error.message))
+    print(_("Restored the backup taken at %(created)s.") % {"created": done.manifest["created"]})
+    _ledger_lines(done.manifest, verified=True)
+    print(
+        _("Every table holds the rows the backup lists (tables: %(tables)d, rows: %(rows)d).")
+        % {"rows": done.rows, "tables": done.tables}
+    )
+    if done.older_schema:
+        print(_("The backup comes from an earlier version of Taawun: run `taawun migrate` now."))
+
+
 def cmd_manage(args: argparse.Namespace) -> None:
     _setup()
     _manage(*args.rest)
@@ -568,10 +634,30 @@ def build_parser() -> Parser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_federation_servers)
 
+    p = sub.add_parser(
+        "backup", help="write a consistent, compressed backup (the server may keep serving)"
+    )
+    p.add_argument(
+        "--output", metavar="FILE", help="where to write it (default: var/backups/taawun-TIME.tar)"
+    )
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser(
+        "restore",
+        help="check a backup, bring it back and verify every ledger (stop the server first)",
+    )
+    p.add_argument("file", help="a backup written by `taawun backup`")
+    p.add_argument("--yes", action="store_true", help="replace a database that holds data")
+    p.set_defaults(func=cmd_restore)
+
     from taawun.economy import allocate_command, pb_command
 
     allocate_command.add_parser(sub).set_defaults(func=allocate_command.run)
     pb_command.add_parser(sub).set_defaults(func=pb_command.run)
+
+    from taawun.privacy import commands as privacy_commands
+
+    privacy_commands.add_parsers(sub)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
@@ -580,6 +666,16 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`taawun ledger export | head`): not an error
+        # of ours. Point stdout at nothing so that the flush at exit is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+
+
+def _main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["tally", "recount"]:
         recount = Parser(

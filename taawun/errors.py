@@ -42,6 +42,14 @@ class NotSignedIn(TaawunError):
     default_message = _("Please sign in first.")
 
 
+class SecondFactorRequired(NotSignedIn):
+    code = "second_factor_required"
+    default_message = _(
+        "This account signs in with two factors: send the code from the app, "
+        "or a recovery code, as well."
+    )
+
+
 class PermissionDenied(TaawunError):
     code = "forbidden"
     status = 403

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -65,6 +68,7 @@ INSTALLED_APPS = [
     "taawun.economy",
     "taawun.knowledge",
     "taawun.federation",
+    "taawun.privacy",
     "taawun.web",
 ]
 
@@ -76,9 +80,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "taawun.accounts.middleware.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "taawun.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "taawun.web.ratelimits.SignInRateLimitMiddleware",
     "axes.middleware.AxesMiddleware",
     "taawun.web.middleware.ErrorPageMiddleware",
 ]
@@ -163,6 +171,13 @@ AXES_LOCKOUT_CALLABLE = "taawun.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Two-factor sign-in (taawun/accounts/two_factor.py): anyone who holds an
+# office in a cooperative must set up an authenticator app and give its
+# code when signing in; TAAWUN_OFFICER_2FA=off makes it a choice for them
+# too. Codes are 6 digits every 30 s; the name shown in the app:
+TAAWUN_OFFICER_2FA = _flag("TAAWUN_OFFICER_2FA", True)
+OTP_TOTP_ISSUER = os.environ.get("TAAWUN_OTP_ISSUER", "Taawun")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
@@ -172,10 +187,59 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = True  # no page reads it from JavaScript: forms carry the token
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("TAAWUN_HSTS_SUBDOMAINS", True)
     SECURE_SSL_REDIRECT = True
+    # The "__Secure-" prefix: browsers accept these cookies only over HTTPS
+    # with the Secure flag, so a plain-http page on a sibling domain cannot
+    # plant them.
+    SESSION_COOKIE_NAME = "__Secure-sessionid"
+    CSRF_COOKIE_NAME = "__Secure-csrftoken"
+    LANGUAGE_COOKIE_SECURE = True
+
+# Content Security Policy (django-csp): scripts, styles, fonts and frames
+# only from this site, no inline script or style, no plugins, no framing.
+# Pages keep their styles in taawun/web/static/taawun/taawun.css and any
+# script in static files; images may be data: URIs (the favicon, QR codes).
+# /api/docs needs no exception: with "ninja" installed, django-ninja serves
+# Swagger UI from its own static files, and its settings as JSON data.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# --- Rate limits (taawun/web/ratelimits.py) --------------------------------
+# Counters in a table of the database, shared by every gunicorn worker.
+# TAAWUN_RATE_LIMITS=off turns them off (benchmarks that sign in thousands
+# of times from one address).
+TAAWUN_RATE_LIMITS = _flag("TAAWUN_RATE_LIMITS", True)
+CACHES = {
+    # Pages cached under a cooperative's version (membership/caching.py)
+    # need nothing shared between processes: memory is fastest.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "taawun_rate_limits",
+        # Culling drops counters; an hour's worth of counters stays far
+        # below this, and expired ones are culled first.
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
+}
+RATELIMIT_USE_CACHE = "ratelimit"
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("taawun.economy.urls")),
     path("", include("taawun.knowledge.urls")),
     path("", include("taawun.federation.urls")),
+    path("", include("taawun.privacy.urls")),
     path("accounts/", include("taawun.accounts.urls")),
     path("api/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", not_found),

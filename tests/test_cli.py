@@ -174,6 +174,10 @@ SUBCOMMANDS = [
     ["ledger"],
     ["ledger", "export"],
     ["ledger", "verify"],
+    ["backup"],
+    ["restore"],
+    ["erase"],
+    ["export-member"],
     ["federation"],
     ["federation", "block"],
     ["federation", "servers"],
@@ -430,6 +434,22 @@ def test_verifying_a_missing_file_says_so(tmp_path):
     assert "no-such-export.jsonl" in line
     assert "No such file" in line
     assert "Traceback" not in result.stderr
+
+
+def test_a_ledger_piped_into_head_stops_quietly(site):
+    # `taawun ledger export --coop masar-code | head -1`: head reads one line
+    # and goes away; the export must not end in a traceback.
+    taawun = subprocess.Popen(
+        [str(TAAWUN), "ledger", "export", "--coop", "masar-code"],
+        env=site.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert taawun.stdout is not None and taawun.stderr is not None
+    taawun.stdout.close()  # as head does once it has its lines
+    errors = taawun.stderr.read().decode()
+    assert taawun.wait(timeout=120) == 0, errors
+    assert "Traceback" not in errors and "Error" not in errors
 
 
 def test_exporting_an_unknown_cooperative_says_so(site):

@@ -1,4 +1,5 @@
-"""Writes to accounts: creating people, preferences, API tokens, notifications."""
+"""Writes to accounts: creating people, preferences, API tokens, notifications,
+two-factor sign-in."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from taawun.accounts import handles
+from taawun.accounts import handles, two_factor
 from taawun.accounts.models import ApiToken, User
 from taawun.accounts.signals import profile_changed
 from taawun.accounts.tasks import send_email
-from taawun.errors import Conflict, InvalidInput
+from taawun.errors import Conflict, InvalidInput, PermissionDenied
 
 
 def check_email_free(email: str) -> str:
@@ -119,3 +124,105 @@ def update_settings(
     except IntegrityError:  # taken by someone else in the meantime
         raise Conflict(_("That handle is taken; choose another."), field="handle") from None
     return user
+
+
+# --- Two-factor sign-in (see accounts.two_factor) -------------------------------
+
+
+def confirm_two_factor(user: User, key: str, code: str) -> list[str]:
+    """Turn on two-factor sign-in with the app holding ``key``, once it has
+    shown a right ``code``; returns the new recovery codes (shown only once)."""
+    step = two_factor.code_matches(key, code)
+    if step is None:
+        raise InvalidInput(_wrong_code_message(), field="code")
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if two_factor.has_second_factor(user):
+            raise Conflict(_("Two-factor sign-in is already on for your account."))
+        # Left-overs of an earlier set-up that was never confirmed.
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        TOTPDevice.objects.create(user=user, name="app", key=key, confirmed=True, last_t=step)
+        codes = two_factor.new_recovery_codes()
+        recovery = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+        StaticToken.objects.bulk_create(StaticToken(device=recovery, token=c) for c in codes)
+    return codes
+
+
+def _wrong_code_message() -> str:
+    return _(
+        "That code is not right, or it has been used already. Check that your "
+        "phone's clock is right and enter the newest code."
+    )
+
+
+def verify_second_factor(user: User, code: str) -> Device:
+    """The device that accepts ``code``: the app's 6-digit code, or a recovery
+    code (which is then used up). A wrong code counts against the device
+    (django-otp then makes the next try wait, doubling each time)."""
+    code = two_factor.normalize_code(code)
+    if not code:
+        raise InvalidInput(_("Enter the code from your app or a recovery code."), field="code")
+    model: type[Device] = TOTPDevice if two_factor.is_app_code(code) else StaticDevice
+    wait = 0
+    with transaction.atomic():
+        for device in model.objects.filter(user=user, confirmed=True).select_for_update():
+            allowed, why = device.verify_is_allowed()
+            if not allowed and why and why.get("locked_until"):
+                wait = max(wait, int((why["locked_until"] - timezone.now()).total_seconds()) + 1)
+                continue
+            if device.verify_token(code):
+                return device
+    if wait:
+        raise InvalidInput(
+            ngettext(
+                "Too many wrong codes. Wait %(count)s second, then try again.",
+                "Too many wrong codes. Wait %(count)s seconds, then try again.",
+                wait,
+            )
+            % {"count": wait},
+            field="code",
+        )
+    raise InvalidInput(_wrong_code_message(), field="code")
+
+
+def replace_recovery_codes(user: User, code: str) -> list[str]:
+    """New recovery codes for old ones, after a right code from the app; the
+    old codes stop working."""
+    if not two_factor.is_app_code(two_factor.normalize_code(code)):
+        raise InvalidInput(_("Enter the 6-digit code from your app."), field="code")
+    verify_second_factor(user, code)
+    codes = two_factor.new_recovery_codes()
+    with transaction.atomic():
+        recovery, _created = StaticDevice.objects.get_or_create(
+            user=user, name="recovery", defaults={"confirmed": True}
+        )
+        recovery.token_set.all().delete()
+        StaticToken.objects.bulk_create(StaticToken(device=recovery, token=c) for c in codes)
+    return codes
+
+
+def turn_off_two_factor(user: User, proof: str) -> int:
+    """Remove the app and the recovery codes, given the password or a code;
+    returns how many devices were removed. An officer may not while officers
+    must use a second factor."""
+    if two_factor.required_for(user):
+        raise PermissionDenied(
+            _(
+                "You hold an office in a cooperative, so two-factor sign-in must stay "
+                "on for your account."
+            )
+        )
+    if not proof:
+        raise InvalidInput(_("Enter your password or a code from your app."), field="proof")
+    if not user.check_password(proof):
+        try:
+            verify_second_factor(user, proof)
+        except InvalidInput:
+            raise InvalidInput(
+                _("That is neither your password nor a right code."), field="proof"
+            ) from None
+    with transaction.atomic():
+        apps, _by_model = TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+    return apps

@@ -2,20 +2,11 @@ from django.contrib.auth import views as auth
 from django.urls import path, reverse_lazy
 
 from taawun.accounts import views
-from taawun.accounts.forms import SignInForm
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=SignInForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
@@ -50,4 +41,15 @@ urlpatterns = [
     path("settings/", views.account_settings, name="settings"),
     path("tokens/", views.create_token, name="create_token"),
     path("tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+    # Everything under two-factor/ stays open to an officer who has not yet
+    # given a code (accounts.middleware.TwoFactorMiddleware).
+    path("two-factor/", views.two_factor_overview, name="two_factor"),
+    path("two-factor/set-up/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/code/", views.two_factor_code, name="two_factor_code"),
+    path(
+        "two-factor/recovery-codes/",
+        views.replace_recovery_codes,
+        name="replace_recovery_codes",
+    ),
+    path("two-factor/turn-off/", views.turn_off_two_factor, name="turn_off_two_factor"),
 ]

@@ -8,9 +8,21 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from taawun.accounts.models import ApiToken
+from taawun.errors import PermissionDenied
+
+
+class CsrfFailed(PermissionDenied):
+    code = "csrf_failed"
+    default_message = _(
+        "A request signed in with the browser's session needs its CSRF token "
+        "(the X-CSRFToken header); a script should send an API token instead."
+    )
 
 
 class TokenAuth(HttpBearer):
@@ -35,3 +47,24 @@ class TokenAuth(HttpBearer):
         with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.activate(zoneinfo.ZoneInfo(found.user.time_zone))
         return found.user
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The browser's session, as a second way in after the token.
+
+    Without a session cookie there is no session to protect from forgery,
+    so the request is just not signed in (401) rather than refused for a
+    missing CSRF token; with one, a missing or wrong CSRF token is refused
+    (403) in the reader's language, as every other error is.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        try:
+            return super()._get_key(request)
+        except HttpError:
+            raise CsrfFailed() from None
+
+
+session_auth = SessionAuth()

@@ -22,6 +22,7 @@ from taawun.economy import budgeting_actions as actions
 from taawun.economy.models import BudgetingRound
 from taawun.economy.money import format_amount
 from taawun.membership import queries
+from taawun.web import ratelimits
 
 router = Router(tags=["budgeting"])
 ERRORS: dict[int, Any] = {
@@ -146,12 +147,18 @@ def get_round(request: HttpRequest, slug: str, round_id: int) -> dict[str, Any]:
     }
 
 
-@router.post("/coops/{slug}/budgets/{round_id}/ballot", response={200: BallotOut, **ERRORS})
+@router.post(
+    "/coops/{slug}/budgets/{round_id}/ballot", response={200: BallotOut, 429: ErrorOut, **ERRORS}
+)
 def cast_ballot(
     request: HttpRequest, slug: str, round_id: int, payload: BallotIn
-) -> dict[str, Any]:
-    """Cast your ballot, or replace the one you cast, while voting is open."""
+) -> dict[str, Any] | HttpResponse:
+    """Cast your ballot, or replace the one you cast, while voting is open
+    (counted with the member's ballots on the pages)."""
     round_ = _round(request, slug, round_id)
+    refused = ratelimits.check(request, "voting", ratelimits.VOTING, "user")
+    if refused is not None:
+        return refused
     ballot = actions.cast_ballot(
         round_, by=signed_in(request), approve=payload.projects, points=payload.points
     )
@@ -163,8 +170,16 @@ def cast_ballot(
 
 @router.get(
     "/coops/{slug}/budgets/{round_id}/export.pb",
-    response={200: str, **ERRORS},
+    response=ERRORS,
     summary="The round as a Pabulib file",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The Pabulib file.",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        }
+    },
 )
 def export_round(request: HttpRequest, slug: str, round_id: int) -> HttpResponse:
     """The round in the Pabulib format (text/plain), to decide it again with

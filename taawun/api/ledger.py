@@ -11,7 +11,7 @@ from taawun.ledger.actions import entry_as_dict
 from taawun.membership import queries, rules
 
 router = Router(tags=["ledger"])
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 @router.get("/coops/{slug}/ledger", response={200: list[LedgerEntryOut], **ERRORS})
@@ -34,7 +34,18 @@ def ledger_head(request: HttpRequest, slug: str) -> dict[str, Any]:
     return {"seq": head.seq, "hash": head.hash}
 
 
-@router.get("/coops/{slug}/ledger.jsonl", response={200: str, **ERRORS})
+@router.get(
+    "/coops/{slug}/ledger.jsonl",
+    response=ERRORS,
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "One entry a line, each a JSON object, oldest first.",
+                "content": {"application/jsonl": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
 def ledger_export(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     """The whole chain as JSONL, as `taawun ledger verify` reads it."""
     coop = queries.get_cooperative(slug)

@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Body, Router, Status
 
 from taawun.accounts import actions as accounts
+from taawun.accounts import two_factor
 from taawun.accounts.rules import signed_in
 from taawun.api.schemas import (
     ApplicationOut,
@@ -27,10 +28,11 @@ from taawun.api.schemas import (
     TokenIn,
     TokenOut,
 )
-from taawun.errors import NotSignedIn
+from taawun.errors import InvalidInput, NotSignedIn, SecondFactorRequired
 from taawun.ledger import queries as ledger_queries
 from taawun.membership import actions, queries, rules
 from taawun.membership.models import Cooperative, Member
+from taawun.web import ratelimits
 
 router = Router(tags=["membership"])
 ERRORS: dict[int, Any] = {
@@ -79,12 +81,25 @@ def _application_out(m: Member) -> dict[str, Any]:
     }
 
 
-@router.post("/tokens", auth=None, response={201: TokenOut, **ERRORS})
-def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, str]]:
-    """Exchange an email and password for an API token (shown once)."""
+@router.post("/tokens", auth=None, response={201: TokenOut, 429: ErrorOut, **ERRORS})
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, str]] | HttpResponse:
+    """Exchange an email and password for an API token (shown once). An
+    account with two-factor sign-in also sends ``code``: a token is as good
+    as a signed-in session, so it needs both factors too. Counted with the
+    sign-in form's attempts from the same address."""
+    refused = ratelimits.check(request, "sign-in", ratelimits.SIGN_IN, "ip")
+    if refused is not None:
+        return refused
     user = authenticate(request, username=payload.email, password=payload.password)
     if user is None:
         raise NotSignedIn(_("The email or password is not right."))
+    if two_factor.has_second_factor(user):
+        if not payload.code.strip():
+            raise SecondFactorRequired(field="code")
+        try:
+            accounts.verify_second_factor(user, payload.code)
+        except InvalidInput as error:
+            raise NotSignedIn(error.message, field="code") from error
     _token, secret = accounts.create_api_token(user, payload.name)
     return Status(201, {"token": secret, "name": payload.name})
 

@@ -113,6 +113,11 @@ class TokenIn(Schema):
     email: str
     password: str
     name: str = "script"
+    code: str = Field(
+        "",
+        description="For an account with two-factor sign-in: the code from the "
+        "authenticator app, or one of the recovery codes.",
+    )
 
 
 class TokenOut(Schema):

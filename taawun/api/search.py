@@ -12,12 +12,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.security import django_auth
 
-from taawun.api.auth import TokenAuth
+from taawun.api.auth import TokenAuth, session_auth
 from taawun.api.schemas import ErrorOut
 from taawun.errors import InvalidInput
 from taawun.knowledge.search import search as run_search
+from taawun.web import ratelimits
 
 router = Router(tags=["search"])
 
@@ -51,9 +51,10 @@ class SearchOut(Schema):
 
 @router.get(
     "/search",
-    auth=[TokenAuth(), django_auth, visitor],
-    response={200: SearchOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut},
+    auth=[TokenAuth(), session_auth, visitor],
+    response={200: SearchOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
 )
+@ratelimits.limit("search", ratelimits.SEARCH, key="ip", methods=("GET",))
 def search(
     request: HttpRequest,
     q: str = "",

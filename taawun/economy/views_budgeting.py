@@ -27,6 +27,7 @@ from taawun.membership import queries as membership_queries
 from taawun.membership import rules
 from taawun.membership.models import Cooperative
 from taawun.web.forms import run_action
+from taawun.web.ratelimits import VOTING, limit
 
 State = BudgetingRound.State
 
@@ -91,6 +92,7 @@ def _ballot_form(
     )
 
 
+@limit("voting", VOTING, key="user")
 def round_page(request: HttpRequest, slug: str, round_id: int) -> HttpResponse:
     """The round as its state has it: proposals and the form to propose; the
     ballot; or the result. A POST proposes a project or casts the ballot."""

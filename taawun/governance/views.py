@@ -32,6 +32,7 @@ from taawun.governance.forms import (
 from taawun.governance.models import Poll, Proposal, Proxy
 from taawun.membership import queries as membership_queries
 from taawun.membership import rules as membership_rules
+from taawun.web import ratelimits
 from taawun.web.forms import run_action, set_choices, succeeds
 
 
@@ -235,6 +236,7 @@ def poll_action(request: HttpRequest, slug: str, poll_id: int, action: str) -> H
     return redirect(context["poll"])
 
 
+@ratelimits.limit("voting", ratelimits.VOTING, key="user")
 def vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
     """Two steps: the ballot, then 'check your vote', then it is cast."""
     context = _poll_context(request, slug, poll_id)

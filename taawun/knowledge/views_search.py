@@ -19,6 +19,7 @@ from taawun.knowledge.normalise import normalise
 from taawun.knowledge.rules import ReaderScope, reader_scope
 from taawun.knowledge.search import Results, search
 from taawun.membership.models import Cooperative
+from taawun.web import ratelimits
 from taawun.web.forms import run_action, set_choices
 
 
@@ -49,6 +50,7 @@ def _summary(results: Results) -> str:
     }
 
 
+@ratelimits.limit("search", ratelimits.SEARCH, key="ip", methods=("GET",))
 def search_page(request: HttpRequest) -> HttpResponse:
     scope = reader_scope(request.user)
     form = SearchForm(request.GET if "q" in request.GET else None)

@@ -172,5 +172,7 @@ def load_demo() -> str:
     return (
         f"Demo network: {summary}.\n"
         f"Sign in at /accounts/login/ as amina@{DOMAIN} (member of two cooperatives), "
-        f"sarah@{DOMAIN} or sami@{DOMAIN}; every demo password is {DEMO_PASSWORD}"
+        f"sarah@{DOMAIN} or sami@{DOMAIN}; every demo password is {DEMO_PASSWORD}.\n"
+        "They are officers, so on first sign-in each is asked to set up two-factor "
+        "sign-in with an authenticator app (TAAWUN_OFFICER_2FA=off skips it)."
     )

@@ -38,6 +38,7 @@ from taawun.membership.forms import (
     names_of,
 )
 from taawun.membership.models import Cooperative, Member, localised
+from taawun.web import ratelimits
 from taawun.web.forms import run_action
 
 
@@ -90,6 +91,7 @@ def coop_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "membership/coop_detail.html", context)
 
 
+@ratelimits.limit("sign-up", ratelimits.SIGN_UP, key="ip")
 def apply(request: HttpRequest, slug: str) -> HttpResponse:
     coop = queries.get_cooperative(slug)
     has_account = request.user.is_authenticated
@@ -312,6 +314,7 @@ def application(request: HttpRequest, slug: str, member_id: int) -> HttpResponse
     )
 
 
+@ratelimits.limit("invitations", ratelimits.INVITATIONS, key="user")
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
     coop = queries.get_cooperative(slug)
     rules.access_officer(request.user, coop, "invite")
@@ -332,6 +335,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "membership/invite.html", {"coop": coop, "form": form})
 
 
+@ratelimits.limit("sign-up", ratelimits.SIGN_UP, key="ip")
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     invitation = actions.find_invitation(token)
     coop = invitation.cooperative

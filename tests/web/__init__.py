@@ -19,6 +19,7 @@ from taawun.membership import actions
 from taawun.membership.models import Cooperative, Invitation, Member
 from tests import factories
 from tests.web import (
+    accounts_two_factor,
     economy_allocation,
     economy_budgeting,
     economy_contributions,
@@ -32,9 +33,11 @@ from tests.web import (
     knowledge_mentoring,
     knowledge_search,
     knowledge_skills,
+    privacy_pages,
 )
 from tests.web.page import Page
 
+ACCOUNTS = (accounts_two_factor, privacy_pages)
 ECONOMY = (economy_shares, economy_contributions, economy_allocation, economy_budgeting)
 KNOWLEDGE = (
     knowledge_skills,
@@ -95,7 +98,7 @@ SIGNED_IN_PAGES = [
     Page("minutes", "/coops/{slug}/meetings/{meeting}/minutes/", who="founder"),
 ]
 
-AREAS = ECONOMY + KNOWLEDGE + FEDERATION
+AREAS = ACCOUNTS + ECONOMY + KNOWLEDGE + FEDERATION
 PAGES = VISITOR_PAGES + SIGNED_IN_PAGES + [p for area in AREAS for p in area.PAGES]
 
 
