@@ -190,8 +190,23 @@ def _forget_address(email: str) -> None:
     Invitation.objects.filter(email__iexact=email).update(email=placeholder)
     for log in (AccessAttempt, AccessLog, AccessFailureLog):
         log.objects.filter(username__iexact=email).delete()
+    # The text match finds candidates; only tasks naming this very address
+    # (not ali@… inside khalid.ali@…) are deleted.
     as_text = DBTaskResult.objects.annotate(text=Cast("args_kwargs", TextField()))
-    as_text.filter(text__icontains=email).exclude(status="RUNNING").delete()
+    candidates = as_text.filter(text__icontains=email).exclude(status="RUNNING")
+    naming = [task.pk for task in candidates if _names(task.args_kwargs, email.lower())]
+    DBTaskResult.objects.filter(pk__in=naming).delete()
+
+
+def _names(value: object, email: str) -> bool:
+    """Does this JSON value hold ``email`` (lower case) as a whole string?"""
+    if isinstance(value, str):
+        return value.lower() == email
+    if isinstance(value, dict):
+        return any(_names(item, email) for item in value.values())
+    if isinstance(value, list):
+        return any(_names(item, email) for item in value)
+    return False
 
 
 def erase_person(user: User, *, requested_by: str) -> Erasure:

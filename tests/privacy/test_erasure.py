@@ -205,3 +205,22 @@ def test_an_operator_erases_a_person_by_email_from_the_command_line(life, capsys
     with pytest.raises(SystemExit) as again:
         main(["erase", "--email", lives.EMAIL, "--yes"])
     assert again.value.code == 1
+
+
+def test_erasing_one_address_leaves_other_peoples_waiting_emails(db, settings) -> None:  # type: ignore[no-untyped-def]
+    from django_tasks_db.models import DBTaskResult
+
+    from taawun.accounts.tasks import send_email
+    from taawun.privacy.actions import erase_person
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    ali = factories.person(email="ali@example.org")
+    factories.person(email="khalid.ali@example.org")
+    send_email.enqueue(to=["ali@example.org"], subject="Reset", body="…")
+    send_email.enqueue(to=["khalid.ali@example.org"], subject="Welcome", body="…")
+    send_email.enqueue(to=["Ali@Example.org"], subject="Invitation", body="…")
+
+    erase_person(ali, requested_by="operator")
+
+    left = [task.args_kwargs["kwargs"]["to"] for task in DBTaskResult.objects.all()]
+    assert left == [["khalid.ali@example.org"]]
