@@ -168,6 +168,10 @@ AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "taawun.accounts.views.locked_out"
+# The same client address as the rate limits (behind the TLS proxy: the one
+# the proxy saw), so that a lockout is per account and address, not per
+# account for the whole world behind the proxy.
+AXES_CLIENT_IP_CALLABLE = "taawun.web.ratelimits.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -234,9 +238,11 @@ CACHES = {
     "ratelimit": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "taawun_rate_limits",
-        # Culling drops counters; an hour's worth of counters stays far
-        # below this, and expired ones are culled first.
-        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        # Django's database cache counts the table on every write and
+        # deletes expired rows only when it holds more than MAX_ENTRIES:
+        # a small bound keeps both cheap. An hour of counters from a busy
+        # server stays below it; past it, expired counters go first.
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
     },
 }
 RATELIMIT_USE_CACHE = "ratelimit"

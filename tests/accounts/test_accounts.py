@@ -7,7 +7,7 @@ import re
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.core import mail
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from taawun.accounts.models import User
@@ -42,6 +42,19 @@ def test_repeated_failures_lock_the_account_for_a_while(client):
     locked = sign_in(client, "rana@example.org", factories.PASSWORD)
     assert locked.status_code == 429
     assert not client.get("/").context["user"].is_authenticated
+
+
+@override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+def test_behind_the_proxy_a_lockout_holds_the_guessing_address_not_everyone(db):
+    factories.person(email="rana@example.org")
+    proxy = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_PROTO": "https"}
+    guesser = Client(HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    rana = Client(HTTP_X_FORWARDED_FOR="198.51.100.20", **proxy)
+    for _ in range(5):
+        sign_in(guesser, "rana@example.org", "wrong")
+    assert sign_in(guesser, "rana@example.org", factories.PASSWORD).status_code == 429
+    # Rana, at home behind the same proxy, still signs in.
+    assert sign_in(rana, "rana@example.org", factories.PASSWORD).status_code == 302
 
 
 def test_passwords_are_hashed_with_argon2(db):
