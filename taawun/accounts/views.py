@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -32,7 +33,7 @@ from taawun.accounts.forms import (
 )
 from taawun.accounts.rules import signed_in
 from taawun.web.forms import run_action, succeeds
-from taawun.web.ratelimits import limit
+from taawun.web.ratelimits import PASSWORD_CHECK, TWO_FACTOR, limit
 
 
 def locked_out(
@@ -130,7 +131,8 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
-@limit("two-factor", "10/m", key="user_or_ip")
+@never_cache
+@limit("two-factor", TWO_FACTOR, key="user_or_ip")
 def two_factor_code(request: HttpRequest) -> HttpResponse:
     """The code step: after the password, or for a signed-in officer who must
     give a code before going on."""
@@ -183,13 +185,15 @@ def two_factor_code(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_code.html", {"form": form, "next": next_url})
 
 
+@never_cache
 @login_required
 def two_factor_overview(request: HttpRequest) -> HttpResponse:
     return _overview(request, signed_in(request))
 
 
+@never_cache
 @login_required
-@limit("two-factor", "10/m", key="user_or_ip")
+@limit("two-factor", TWO_FACTOR, key="user_or_ip")
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Show the secret (as a QR code and as text) until the app proves it has
     it with a right code; then show the recovery codes, once."""
@@ -231,9 +235,10 @@ def _recovery_codes_page(request: HttpRequest, codes: list[str], *, first: bool)
     )
 
 
+@never_cache
 @login_required
 @require_POST
-@limit("two-factor", "10/m", key="user_or_ip")
+@limit("two-factor", TWO_FACTOR, key="user_or_ip")
 def replace_recovery_codes(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     form = AppCodeForm(request.POST)
@@ -248,7 +253,8 @@ def replace_recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@limit("two-factor", "10/m", key="user_or_ip")
+@limit("two-factor", TWO_FACTOR, key="user_or_ip")
+@limit("password-check", PASSWORD_CHECK, key="user")  # it takes the password
 def turn_off_two_factor(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     form = TurnOffForm(request.POST)

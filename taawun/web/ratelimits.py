@@ -62,6 +62,11 @@ VOTING = "30/m"
 # (erasing one's own data): a stolen session must not be a way to guess
 # the password.
 PASSWORD_CHECK = "10/h"
+# Two-factor codes (the code step at sign-in, setting up, new recovery
+# codes, turning off), per member or, before signing in, per address: with
+# django-axes counting wrong codes and django-otp's growing wait, a 6-digit
+# code cannot be guessed.
+TWO_FACTOR = "10/m"
 
 KEYS = ("ip", "user", "user_or_ip")
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])

@@ -384,6 +384,29 @@ def test_turning_off_needs_the_password_or_a_code(client):
     assert not StaticToken.objects.filter(device__user=member).exists()
 
 
+@override_settings(TAAWUN_RATE_LIMITS=True)
+def test_a_stolen_session_cannot_guess_the_password_by_turning_two_factor_off(client):
+    from taawun.web import ratelimits
+
+    member = factories.person()
+    with_app(member)
+    client.force_login(member)
+    allowance = int(ratelimits.PASSWORD_CHECK.split("/")[0])
+    for _ in range(allowance):
+        client.post("/accounts/two-factor/turn-off/", {"proof": "a guess"})
+    # Ten guesses an hour; then even the right password waits.
+    refused = client.post("/accounts/two-factor/turn-off/", {"proof": factories.PASSWORD})
+    assert refused.status_code == 429
+    assert two_factor.has_second_factor(member)
+
+
+def test_pages_showing_a_secret_or_codes_are_not_kept_by_the_browser(client):
+    member = factories.person()
+    client.force_login(member)
+    for page in (SET_UP, OVERVIEW):
+        assert "no-store" in client.get(page)["Cache-Control"]
+
+
 def test_turning_off_with_an_app_code(client):
     member = factories.person()
     key, _codes = with_app(member)
