@@ -53,7 +53,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("api_tokens", "accounts.ApiToken", ("user",), omit=("digest",)),
     Section("register_changes_made", "membership.MembershipEvent", ("by",)),
     # The invitee's address is theirs, not the inviting officer's.
-    Section("invitations", "membership.Invitation", ("invited_by", "used_by"), omit=("email",)),
+    Section(
+        "invitations", "membership.Invitation", ("invited_by", "used_by"), omit=("email", "digest")
+    ),
     Section("discussions", "governance.Discussion", ("author",)),
     Section("comments", "governance.Comment", ("author",)),
     Section("proposals", "governance.Proposal", ("author",)),

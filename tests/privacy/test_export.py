@@ -91,6 +91,10 @@ def test_my_download_names_other_people_only_by_opaque_id_and_holds_no_secret(li
     assert life.token not in text
     assert life.qadir.password not in text
     assert "private_key" not in text
+    from taawun.membership.models import Invitation
+
+    accepted = Invitation.objects.get(used_by__user=life.qadir)
+    assert accepted.digest not in text, "an invitation's token digest is a secret too"
 
 
 def test_my_download_lists_secret_polls_i_voted_in_but_never_my_secret_ballot(life) -> None:  # type: ignore[no-untyped-def]
