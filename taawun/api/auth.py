@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
+from taawun.accounts import two_factor
 from taawun.accounts.models import ApiToken
 from taawun.errors import PermissionDenied
 
@@ -57,6 +58,14 @@ class SessionAuth(NinjaSessionAuth):
     missing CSRF token; with one, a missing or wrong CSRF token is refused
     (403) in the reader's language, as every other error is.
     """
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        # A session that still owes the second factor (an officer's, while
+        # officers must use one) is not signed in here either, as on the pages.
+        if user is not None and not two_factor.is_verified(user) and two_factor.missing_step(user):
+            return None
+        return user
 
     def _get_key(self, request: HttpRequest) -> str | None:
         if self.param_name not in request.COOKIES:

@@ -93,6 +93,11 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, str
     user = authenticate(request, username=payload.email, password=payload.password)
     if user is None:
         raise NotSignedIn(_("The email or password is not right."))
+    if two_factor.required_for(user) and not two_factor.has_second_factor(user):
+        raise SecondFactorRequired(
+            _("Officers sign in with two factors: set up an authenticator app on the site first."),
+            field="code",
+        )
     if two_factor.has_second_factor(user):
         if not payload.code.strip():
             raise SecondFactorRequired(field="code")

@@ -350,6 +350,21 @@ def test_an_api_token_for_an_account_with_an_app_needs_the_code_too():
     assert ApiToken.objects.filter(user=member).count() == 2
 
 
+@override_settings(TAAWUN_OFFICER_2FA=True)
+def test_an_officer_without_an_app_gets_no_way_round_it_through_the_api():
+    founder = officer()
+    browser = Client()
+    browser.force_login(founder)
+    assert browser.get("/api/me").status_code == 401, "the session owes a second factor"
+    asked = Client().post(
+        "/api/tokens",
+        {"email": founder.email, "password": factories.PASSWORD},
+        content_type="application/json",
+    )
+    assert asked.status_code == 401 and asked.json()["code"] == "second_factor_required"
+    assert not founder.api_tokens.exists()
+
+
 # --- Recovery codes and turning off ---------------------------------------------------
 
 
