@@ -19,8 +19,13 @@ dumps exactly that snapshot (``--snapshot``), and the manifest is read in
 the same transaction, so the counts and heads describe the very payload.
 
 Restoring checks the file first (manifest, checksum, payload readable) and
-changes nothing when anything is wrong. The format and the restore
-procedure are described for operators in docs/reliability.md.
+changes nothing when the file is damaged. The last check, every ledger
+against the manifest's heads and every table's count, runs on SQLite before
+the target is touched and on PostgreSQL after pg_restore: there, a backup
+whose data disagrees with its own manifest (which the checksum rules out
+short of a forged manifest) is reported after the database was replaced.
+The format and the restore procedure are described for operators in
+docs/reliability.md.
 """
 
 from __future__ import annotations
