@@ -171,7 +171,7 @@ AXES_LOCKOUT_CALLABLE = "taawun.accounts.views.locked_out"
 # The same client address as the rate limits (behind the TLS proxy: the one
 # the proxy saw), so that a lockout is per account and address, not per
 # account for the whole world behind the proxy.
-AXES_CLIENT_IP_CALLABLE = "taawun.web.ratelimits.client_address"
+AXES_CLIENT_IP_CALLABLE = "taawun.web.ratelimits.axes_client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 

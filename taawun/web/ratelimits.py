@@ -95,6 +95,13 @@ def client_address(request: HttpRequest) -> str:
     return str(ip)
 
 
+def axes_client_address(request: HttpRequest) -> str | None:
+    """The same address for django-axes' lockouts, or None when the request
+    carries none it can store (axes keeps it in an IP address column)."""
+    address = client_address(request)
+    return None if address == "unknown" else address
+
+
 def _key(kind: str) -> Callable[[str, HttpRequest], str]:
     def key(group: str, request: HttpRequest) -> str:
         user = getattr(request, "user", None)
