@@ -74,10 +74,10 @@ from bench.run import (
     RESULTS,
     BenchError,
     add_database_arguments,
-    backend_list,
     base_env,
     database_bench_main,
     fresh_database,
+    parsed_backends,
     reproducing_command,
     run_worker,
     say,
@@ -195,9 +195,7 @@ def build_parser() -> Parser:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    backends = backend_list(args.backends)
-    if backends is None:
-        parser.error("--backends takes sqlite, postgres or both")
+    backends = parsed_backends(parser, args)
     if args.members < 2:
         parser.error("--members must be at least 2")
     if args.per_member < 1:

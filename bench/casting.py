@@ -78,10 +78,10 @@ from bench.run import (
     BenchError,
     CpuMeter,
     add_database_arguments,
-    backend_list,
     base_env,
     default_workers,
     machine,
+    parsed_backends,
     postgres_admin,
     postgres_url,
     say,
@@ -1215,9 +1215,7 @@ def build_parser() -> Parser:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    backends = backend_list(args.backends)
-    if backends is None:
-        parser.error("--backends takes sqlite, postgres or both")
+    backends = parsed_backends(parser, args)
     if args.voters < 2:
         parser.error("--voters must be at least 2")
     if args.patience < 0:

@@ -66,10 +66,10 @@ from bench.allocation_db import Parser
 from bench.run import (
     BenchError,
     add_database_arguments,
-    backend_list,
     base_env,
     database_bench_main,
     fresh_database,
+    parsed_backends,
     reproducing_command,
     run_worker,
     say,
@@ -114,9 +114,7 @@ def build_parser() -> Parser:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    backends = backend_list(args.backends)
-    if backends is None:
-        parser.error("--backends takes sqlite, postgres or both")
+    backends = parsed_backends(parser, args)
     if not 1 <= args.peers <= 250:
         parser.error("--peers must be between 1 and 250 (one loopback address each)")
     if not 0 <= args.failing <= 1:

@@ -70,12 +70,12 @@ from bench.run import (
     BenchError,
     Server,
     add_database_arguments,
-    backend_list,
     base_env,
     database_bench_main,
     default_workers,
     free_port,
     fresh_database,
+    parsed_backends,
     reproducing_command,
     run_worker,
     say,
@@ -114,9 +114,7 @@ def build_parser() -> Parser:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    backends = backend_list(args.backends)
-    if backends is None:
-        parser.error("--backends takes sqlite, postgres or both")
+    backends = parsed_backends(parser, args)
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
     if args.activities < args.rounds:

@@ -1012,6 +1012,14 @@ def backend_list(backends: str) -> list[str] | None:
     return names
 
 
+def parsed_backends(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """The databases --backends names; a usage error (exit 2) for another."""
+    backends = backend_list(args.backends)
+    if backends is None:
+        parser.error("--backends takes sqlite, postgres or both")
+    return backends
+
+
 # --- main ---------------------------------------------------------------------------
 
 

@@ -64,10 +64,10 @@ from bench.allocation_db import Parser
 from bench.run import (
     BenchError,
     add_database_arguments,
-    backend_list,
     base_env,
     database_bench_main,
     fresh_database,
+    parsed_backends,
     reproducing_command,
     run_worker,
     say,
@@ -155,9 +155,7 @@ def build_parser() -> Parser:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    backends = backend_list(args.backends)
-    if backends is None:
-        parser.error("--backends takes sqlite, postgres or both")
+    backends = parsed_backends(parser, args)
     if args.articles < 100:
         parser.error("--articles must be at least 100")
     if not 10 <= args.queries <= 1000:

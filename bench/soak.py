@@ -71,11 +71,11 @@ from bench.run import (
     CpuMeter,
     Server,
     add_database_arguments,
-    backend_list,
     base_env,
     database_bench_main,
     default_workers,
     fresh_database,
+    parsed_backends,
     reproducing_command,
     run_worker,
     say,
@@ -173,9 +173,7 @@ def build_parser() -> Parser:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    backends = backend_list(args.backends)
-    if backends is None:
-        parser.error("--backends takes sqlite, postgres or both")
+    backends = parsed_backends(parser, args)
     if args.seconds is not None and args.seconds < 2:
         parser.error("--seconds must be at least 2")
     if args.seconds is None and args.minutes * 60 < 2:
