@@ -9,13 +9,14 @@ action, and looks again.
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from taawun.accounts import actions as accounts
 from taawun.governance import actions as governance
-from taawun.membership import actions
+from taawun.membership import actions, caching
 from taawun.membership.models import Cooperative
 from tests import factories
 from tests.governance import factories as polls
@@ -173,3 +174,50 @@ def test_a_closed_poll_leaves_the_dashboard(client, coop, founder):
     assert poll.title in dashboard(client)
     governance.close_poll(poll, by=founder)
     assert poll.title not in dashboard(client)
+
+
+# --- Memory: a page that changes does not pile up in the cache ---------------
+
+
+def entries(*fragments: str) -> list[str]:
+    """The keys this process's memory cache holds that name all these
+    (Django's LocMemCache keeps its entries in the dict ``_cache``)."""
+    return [k for k in cache._cache if all(f in k for f in fragments)]  # type: ignore[attr-defined]
+
+
+def test_a_process_keeps_one_copy_of_a_directory_page_however_often_it_changes(
+    client, coop, founder
+):
+    client.force_login(founder)
+    for _ in range(6):
+        directory(client, coop)
+        caching.touch([coop.pk])  # what every change members can see does
+    page = directory(client, coop)
+    held = entries(str(coop.public_id), "directory")
+    assert len(held) == 1, held
+    coop.refresh_from_db()
+    assert held[0].endswith(f"@{coop.version}")
+    assert cache.get(held[0].removeprefix(":1:"))["html"] in page  # the one served
+
+
+def test_a_process_keeps_one_copy_of_a_persons_dashboard_however_often_it_changes(
+    client, coop, founder
+):
+    client.force_login(founder)
+    for _ in range(6):
+        dashboard(client)
+        caching.touch([coop.pk])
+    dashboard(client)
+    assert len(entries(f"taawun:person:{founder.pk}:")) == 1
+
+
+def test_each_language_keeps_its_own_copy(client, coop, founder):
+    client.force_login(founder)
+    accounts.set_language(founder, "en")
+    directory(client, coop)
+    accounts.set_language(founder, "ar")  # moves the version on: a profile change
+    directory(client, coop)
+    caching.touch([coop.pk])
+    directory(client, coop)
+    held = entries(str(coop.public_id), "directory")
+    assert sorted(k.split(":directory:")[1].split(":")[0] for k in held) == ["ar", "en"], held
