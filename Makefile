@@ -64,7 +64,7 @@ messages-check: $(VENV)/.installed system compilemessages
 check: lint typecheck migrations-check messages-check
 
 test: check browser-deps
-	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/pytest -n 2 --dist loadfile
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/pytest -n 2 --dist loadfile --durations=20
 
 $(VENV)/.bench-installed: $(VENV)/.installed requirements/bench.txt
 	$(BIN)/pip install --quiet -r requirements/bench.txt

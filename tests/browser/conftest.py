@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -88,14 +89,15 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
-@pytest.fixture
-def new_context(browser: Browser, live_server: Any) -> Iterator[Callable[..., BrowserContext]]:
-    """Makes browser contexts speaking ``language`` to the live server; all closed after."""
+@contextmanager
+def contexts(browser: Browser, base_url: str) -> Iterator[Callable[..., BrowserContext]]:
+    """Makes browser contexts speaking ``language`` to the server at
+    ``base_url``; all closed after."""
     made: list[BrowserContext] = []
 
     def make(language: str = "en", **options: Any) -> BrowserContext:
         context = browser.new_context(
-            base_url=live_server.url,
+            base_url=base_url,
             locale=language,
             extra_http_headers={"Accept-Language": language},
             **options,
@@ -105,9 +107,35 @@ def new_context(browser: Browser, live_server: Any) -> Iterator[Callable[..., Br
         made.append(context)
         return context
 
-    yield make
-    for context in made:
-        context.close()
+    try:
+        yield make
+    finally:
+        for context in made:
+            context.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser, live_server: Any) -> Iterator[Callable[..., BrowserContext]]:
+    """Browser contexts for pytest-django's live server (a transactional test:
+    every table emptied after it)."""
+    with contexts(browser, live_server.url) as make:
+        yield make
+
+
+@contextmanager
+def module_server() -> Iterator[Any]:
+    """A live server of the module's own, for tests that share data built once
+    (``tests.web.committed_world``) instead of pytest-django's ``live_server``,
+    which makes every test transactional and so empties the tables after each."""
+    from django.test.utils import modify_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost:0")
+    try:
+        with modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
+            yield server
+    finally:
+        server.stop()
 
 
 def language_context(

@@ -11,18 +11,29 @@ one stylesheet for both directions, so the English run covers them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Response
+from playwright.sync_api import Browser, BrowserContext, Response
 from playwright.sync_api import Page as BrowserPage
 
-from tests.browser.conftest import accessibility_problems, language_context, sign_in
-from tests.web import PAGES, Page, World, build_world
+from tests.browser.conftest import (
+    accessibility_problems,
+    contexts,
+    language_context,
+    module_server,
+    sign_in,
+)
+from tests.web import PAGES, Page, World, committed_world
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The pages are only looked at (a form is sent empty, to be refused), so one
+# world per language serves them all: built once and committed, served by a
+# live server of this module's own, the tables emptied after the module. What
+# a test itself writes is rolled back after it (on SQLite the server shares
+# the test's connection; on PostgreSQL it writes only sessions).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 NARROW = 320
 DIRECTION = {"ar": "rtl", "en": "ltr"}
@@ -42,6 +53,38 @@ WIDEST = """(limit) => {
         .slice(0, 5)
         .map((e) => e.outerHTML.slice(0, 160));
 }"""
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup: None) -> Iterator[Any]:
+    with module_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=["ar", "en"])
+def world(request: pytest.FixtureRequest, server: Any, django_db_blocker: Any) -> Iterator[World]:
+    with committed_world(request.param, django_db_blocker) as world:
+        yield world
+
+
+@pytest.fixture(scope="module")
+def cookies(browser: Browser, server: Any, world: World) -> dict[str, Any]:
+    """What the browser keeps after signing in through the form, per person of
+    this world: signed in once, before the tests, so that it stays."""
+    language = world.founder.language
+    saved = {}
+    with contexts(browser, server.url) as make:
+        for user in (world.founder, world.member.user):
+            context = language_context(make, language)
+            sign_in(context.new_page(), user.email)
+            saved[user.email] = context.storage_state()
+    return saved
+
+
+@pytest.fixture
+def new_context(browser: Browser, server: Any) -> Iterator[Callable[..., BrowserContext]]:
+    with contexts(browser, server.url) as make:
+        yield make
 
 
 def _open(page: BrowserPage, world: World, spec: Page, response: Response | None = None) -> None:
@@ -64,16 +107,20 @@ def _open(page: BrowserPage, world: World, spec: Page, response: Response | None
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.id for p in PAGES])
-@pytest.mark.parametrize("language", ["ar", "en"])
 def test_the_page_is_accessible(
-    new_context: Callable[..., BrowserContext], language: str, spec: Page
+    new_context: Callable[..., BrowserContext],
+    world: World,
+    cookies: dict[str, Any],
+    spec: Page,
 ) -> None:
-    world = build_world(language)
-    context = language_context(new_context, language)
-    page = context.new_page()
+    language = world.founder.language
     user = world.user(spec)
-    landed = sign_in(page, user.email, next_url=world.url(spec)) if user is not None else None
-    _open(page, world, spec, landed)
+    if user is None:
+        context = language_context(new_context, language)
+    else:
+        context = language_context(new_context, language, storage_state=cookies[user.email])
+    page = context.new_page()
+    _open(page, world, spec)
     problems = accessibility_problems(page)
 
     html: dict[str, Any] = page.evaluate(

@@ -8,10 +8,15 @@ pages need through the real actions; ``World.url`` fills a page's address.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connections
 from django.utils import timezone
 
 from taawun.governance import actions as governance
@@ -200,3 +205,18 @@ def build_world(language: str) -> World:
     for area in AREAS:
         area.build(world)
     return world
+
+
+@contextmanager
+def committed_world(language: str, django_db_blocker: Any) -> Iterator[World]:
+    """``build_world`` once for a whole module of checks that only look at the
+    pages, instead of once per page: committed, so that every test and a live
+    server's thread see it, and every table emptied afterwards, as a
+    transactional test leaves them. Database access stays open meanwhile."""
+    with django_db_blocker.unblock():
+        try:
+            yield build_world(language)
+        finally:
+            for alias in connections:
+                call_command("flush", database=alias, interactive=False, verbosity=0)
+            cache.clear()

@@ -17,7 +17,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.utils import translation
 
-from tests.web import PAGES, Page, World, build_world
+from tests.web import PAGES, Page, World, committed_world
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +129,14 @@ def _assets(client: Client, page_url: str, html: str) -> dict[str, int]:
     return sizes
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """One Arabic world for every page: each test runs in a transaction rolled
+    back after it, so none sees what another sent."""
+    with committed_world("ar", django_db_blocker) as world:
+        yield world
+
+
 @pytest.fixture(autouse=True)
 def _language_restored_after():
     """The test client serves in the test's own thread, where the request's
@@ -161,8 +169,7 @@ def _open(client: Client, world: World, page: Page) -> tuple[str, bytes]:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.id for p in PAGES])
-def test_the_page_is_light(page: Page) -> None:
-    world = build_world("ar")
+def test_the_page_is_light(world: World, page: Page) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="ar")
     url, html = _open(client, world, page)
     assert b'lang="ar"' in html[:200], f"{url} was not served in Arabic"
