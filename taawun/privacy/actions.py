@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
@@ -41,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks_db.models import DBTaskResult
 
+from taawun.accounts import two_factor
 from taawun.accounts.models import ApiToken, User
 from taawun.accounts.signals import profile_changed
 from taawun.errors import Conflict, InvalidInput, InvalidTransition
@@ -169,16 +171,22 @@ def _erase_texts(user: User, members: list[Member]) -> int:
     return count
 
 
+def _session_of(data: dict[str, Any], user: User) -> bool:
+    """Whether a session's data is ``user``'s: signed in as them, or holding
+    their sign-in while it waits for the second factor (with the address as
+    they typed it)."""
+    if data.get("_auth_user_id") == str(user.pk):
+        return True
+    pending = data.get(two_factor.PENDING_SESSION_KEY)
+    return isinstance(pending, dict) and str(pending.get("user")) == str(user.pk)
+
+
 def _delete_sessions(user: User) -> int:
     """Sessions name their person only inside the signed data, so each is read.
 
     Changing the password would end them too (the session holds a hash of
     it); deleting them also removes what they hold."""
-    doomed = [
-        s.session_key
-        for s in Session.objects.all()
-        if s.get_decoded().get("_auth_user_id") == str(user.pk)
-    ]
+    doomed = [s.session_key for s in Session.objects.all() if _session_of(s.get_decoded(), user)]
     Session.objects.filter(session_key__in=doomed).delete()
     return len(doomed)
 

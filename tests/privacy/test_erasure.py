@@ -14,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from taawun.accounts.models import ApiToken, User
+from taawun.accounts.two_factor import PENDING_SESSION_KEY
 from taawun.cli import main
 from taawun.economy import queries as economy
 from taawun.economy.models import AllocationShare
@@ -224,3 +225,21 @@ def test_erasing_one_address_leaves_other_peoples_waiting_emails(db, settings) -
 
     left = [task.args_kwargs["kwargs"]["to"] for task in DBTaskResult.objects.all()]
     assert left == [["khalid.ali@example.org"]]
+
+
+def test_a_sign_in_waiting_for_its_code_ends_with_erasure(life) -> None:  # type: ignore[no-untyped-def]
+    """On another device the person gave their password and the sign-in waits
+    for the app's code: that session holds their id and the address as typed."""
+    waiting = Client()
+    waiting.post("/accounts/login/", {"username": lives.EMAIL, "password": factories.PASSWORD})
+    assert PENDING_SESSION_KEY in waiting.session and "_auth_user_id" not in waiting.session
+    others = Client()
+    others.force_login(life.founder)
+    client = Client()
+    client.force_login(life.qadir)
+
+    response = _erase(client, password=factories.PASSWORD, confirm="on")
+
+    assert "Your personal data was erased" in response.content.decode()
+    assert not Session.objects.filter(session_key=waiting.session.session_key).exists()
+    assert Session.objects.filter(session_key=others.session.session_key).exists()
