@@ -592,6 +592,7 @@ class Memory:
     total_pss: Trend
     processes: dict[str, Trend]  # "arbiter", "worker 1", …
     restarted: int  # workers that appeared after the first sample (a worker replaced)
+    minutes: list[float] = field(default_factory=list)  # median total RSS of each minute
 
 
 def memory_report(
@@ -617,12 +618,16 @@ def memory_report(
             number += 1
             name = f"worker {number}"
         processes[name] = trend(series, length)
+    by_minute: dict[int, list[float]] = {}
+    for t, total in rss:
+        by_minute.setdefault(int(t // 60), []).append(total)
     return Memory(
         samples=len(samples),
         total_rss=trend(rss, length),
         total_pss=trend(pss, length),
         processes=processes,
         restarted=len(set(pids) - first_pids),
+        minutes=[statistics.median(by_minute[m]) for m in sorted(by_minute)],
     )
 
 
@@ -984,6 +989,10 @@ def render(reports: list[BackendReport], info: dict[str, str], args: argparse.Na
             "",
             *memory_table(report.memory),
             "",
+            "All its processes' resident memory, the median of each minute in turn: "
+            + ", ".join(f"{m:.1f}" for m in report.memory.minutes)
+            + " MiB.",
+            "",
             verdict(report),
         ]
     out += ["", "Raw figures of the last run: `bench/results/soak.json` (not committed).", END]
@@ -1009,6 +1018,7 @@ def raw_backend(report: BackendReport) -> dict[str, Any]:
             "total_rss": vars(memory.total_rss),
             "total_pss": vars(memory.total_pss),
             "processes": {name: vars(t) for name, t in memory.processes.items()},
+            "minutes": memory.minutes,
         },
     }
 

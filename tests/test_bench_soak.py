@@ -95,6 +95,13 @@ def test_memory_report_names_the_arbiter_and_counts_a_replaced_worker():
     assert memory.total_rss.first == 340.0  # the median of the first quarter's samples
 
 
+def test_memory_report_gives_the_median_of_each_minute_so_levelling_off_shows():
+    # Grows by 1 MiB every 10 s for a minute and a half, then stays.
+    samples = [(t, {1: (100.0 + min(t, 90) // 10, 0.0)}) for t in range(0, 180, 2)]
+    memory = memory_report(samples, arbiter=1, length=180.0)
+    assert memory.minutes == [102.5, 108.5, 109.0]
+
+
 def test_the_section_goes_into_a_new_reliability_page_then_is_replaced_in_place(tmp_path):  # type: ignore[no-untyped-def]
     doc = tmp_path / "reliability.md"
     ensure_page(doc)
