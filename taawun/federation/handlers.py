@@ -197,7 +197,7 @@ def _take_object(
     if kind == RemoteObject.Kind.NOTE and decisions is not None and _is_our_question(in_reply_to):
         decisions.receive_answer(doc, actor)
         return None
-    audience = objects.audience_of(doc)
+    audience = objects.audience_of(doc, author=actor)
     networks = audience[1]
     if existing is None and not _concerns_us(actor, networks, via):
         log.info("not kept: %s from %s concerns nobody here", uri, actor.uri)

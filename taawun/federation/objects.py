@@ -305,14 +305,21 @@ def local_network_actors_addressed(addresses: list[str]) -> list[Actor]:
     return found
 
 
-def network_actors_addressed(addresses: list[str]) -> list[Actor]:
+def network_actors_addressed(addresses: list[str], *, author: Actor | None = None) -> list[Actor]:
     """The network actors (ours or known remote ones) that ``addresses``
-    names, directly or by their followers collection."""
-    candidates = {address.removesuffix("/followers") for address in addresses}
+    names, directly or by their followers collection. ``author``, when it is
+    not a network, is not looked for (nor its followers collection)."""
     found = local_network_actors_addressed(addresses)
+    not_networks = set(PUBLIC_ADDRESSES)
+    if author is not None and author.role != Actor.Role.NETWORK:
+        not_networks |= {author.uri, author.followers}
+    elsewhere = {a for a in addresses if a not in not_networks and not identity.is_local(a)}
+    if not elsewhere:
+        return found  # the usual post: to the public and its author's followers
     # Known networks elsewhere, named or by their followers, in one query.
+    candidates = {address.removesuffix("/followers") for address in elsewhere}
     remote = Actor.objects.filter(
-        Q(uri__in=candidates) | Q(followers__in=set(addresses)),
+        Q(uri__in=candidates) | Q(followers__in=elsewhere),
         local=False,
         role=Actor.Role.NETWORK,
     ).order_by("uri")
@@ -324,10 +331,10 @@ def network_actors_addressed(addresses: list[str]) -> list[Actor]:
     return found
 
 
-def audience_of(doc: dict[str, Any]) -> tuple[str, list[str]]:
+def audience_of(doc: dict[str, Any], *, author: Actor | None = None) -> tuple[str, list[str]]:
     """(audience, network URIs) from an object's ``to`` and ``cc``."""
     addresses = addressed(doc)
-    networks = sorted(actor.uri for actor in network_actors_addressed(addresses))
+    networks = sorted(a.uri for a in network_actors_addressed(addresses, author=author))
     if PUBLIC_ADDRESSES & set(addresses):
         return RemoteObject.Audience.PUBLIC, networks
     if networks:

@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from taawun.errors import InvalidInput
-from taawun.federation import identity, publishing
+from taawun.federation import identity, objects, publishing
 from taawun.federation.handlers import handle
 from taawun.federation.models import Activity, Actor, Delivery, Flag, Follow, RemoteObject
 from taawun.membership import networks
@@ -519,3 +519,30 @@ def test_local_members_of_a_network_are_not_touched_by_remote_follows(coop, far_
     net = identity.network_actor(network)
     handle(activity("Follow", far_coop, net.uri), far_coop, recipient=net)
     assert NetworkMembership.objects.filter(network=network).count() == 1
+
+
+# --- Who an object is for ---------------------------------------------------------------------
+
+
+def test_a_post_to_the_public_and_its_authors_followers_looks_up_no_network(
+    django_assert_num_queries,
+):  # type: ignore[no-untyped-def]
+    author = remote("https://coop.example/ap/coops/weavers")
+    remote("https://nets.example/ap/networks/mesh", role=Actor.Role.NETWORK)
+    doc = {"to": [identity.AS_PUBLIC], "cc": [author.followers]}
+    with django_assert_num_queries(0):
+        assert objects.audience_of(doc, author=author) == ("public", [])
+
+
+def test_a_network_writing_to_its_own_followers_writes_for_that_network():  # type: ignore[no-untyped-def]
+    network = remote("https://nets.example/ap/networks/mesh", role=Actor.Role.NETWORK)
+    doc = {"to": [network.followers]}
+    assert objects.audience_of(doc, author=network) == ("network", [network.uri])
+
+
+def test_a_cooperative_writing_to_a_known_networks_followers_writes_for_that_network():  # type: ignore[no-untyped-def]
+    author = remote("https://coop.example/ap/coops/weavers")
+    network = remote("https://nets.example/ap/networks/mesh", role=Actor.Role.NETWORK)
+    doc = {"to": [identity.AS_PUBLIC], "cc": [author.followers, network.followers]}
+    assert objects.audience_of(doc, author=author) == ("public", [network.uri])
+    assert objects.audience_of({"to": [network.uri]}, author=author) == ("network", [network.uri])
