@@ -34,7 +34,7 @@ every ``SAMPLE_SECONDS``. The section between `<!-- bench:soak:start -->` and
 `<!-- bench:soak:end -->` in docs/reliability.md is rewritten; the raw
 figures go to bench/results/soak.json (not committed).
 
-    .venv/bin/python -m bench.soak [--minutes 4 | --seconds S] [--clients 40]
+    .venv/bin/python -m bench.soak [--minutes 10 | --seconds S] [--clients 40]
         [--coops 4] [--members 300] [--articles 120] [--seed 1]
         [--backends sqlite,postgres] [--out docs/reliability.md | --no-write]
 """
@@ -92,7 +92,10 @@ END = "<!-- bench:soak:end -->"
 AFTER = "<!-- bench:soak:after -->"  # no such marker: the first time, at the end of the page
 POSTGRES_DB = "taawun_bench_soak"
 DEFAULTS: dict[str, Any] = {
-    "minutes": 4,
+    # Ten minutes: a slow leak shows as a steady slope, and the longer the
+    # run after the warm-up, the smaller the leak the fixed tolerance catches
+    # (a 4-minute run caught 0.3 KiB per action, this one about 0.1).
+    "minutes": 10,
     "seconds": None,
     "clients": 40,
     "coops": 4,

@@ -50,9 +50,9 @@ def test_wrong_arguments_exit_2_with_one_line(argv, capsys):  # type: ignore[no-
     assert "--help" in err
 
 
-def test_defaults_are_forty_members_for_four_minutes_on_both_databases():
+def test_defaults_are_forty_members_for_ten_minutes_on_both_databases():
     args = parse_args([])
-    assert (args.clients, args.length) == (DEFAULTS["clients"], 240) == (40, 240)
+    assert (args.clients, args.length) == (DEFAULTS["clients"], 600) == (40, 600)
     assert args.backend_list == ["sqlite", "postgres"]
     assert command_line(args) == ".venv/bin/python -m bench.soak"
     short = parse_args(["--seconds", "5", "--backends", "sqlite"])
