@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Response
+from playwright.sync_api import Browser, BrowserContext
 from playwright.sync_api import Page as BrowserPage
 
 from tests.browser.conftest import (
@@ -87,11 +87,10 @@ def new_context(browser: Browser, server: Any) -> Iterator[Callable[..., Browser
         yield make
 
 
-def _open(page: BrowserPage, world: World, spec: Page, response: Response | None = None) -> None:
-    """Go to the page (unless signing in just landed on it, with ``response``);
-    for a form page with errors, send its main form empty."""
+def _open(page: BrowserPage, world: World, spec: Page) -> None:
+    """Go to the page; for a form page with errors, send its main form empty."""
     url = world.url(spec)
-    response = response or page.goto(url)
+    response = page.goto(url)
     assert response is not None
     if spec.submit_empty:
         form = page.locator("main form[method=post]:not([action])").first
