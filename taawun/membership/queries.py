@@ -15,6 +15,7 @@ from taawun.errors import NotFound
 from taawun.markdown import mentioned
 from taawun.membership.models import Cooperative, Member
 from taawun.membership.rules import MEMBER_STATUSES
+from taawun.prepared import PreparedQuery
 
 
 def directory(coop: Cooperative, search: str = "") -> QuerySet[Member]:
@@ -98,13 +99,17 @@ class MembershipVersion(NamedTuple):
 def membership_versions(user: Any) -> list[MembershipVersion]:
     """A person's memberships as the cache sees them: enough to tell whether
     anything they would be shown has changed, in one narrow query."""
-    rows = (
-        Member.objects.filter(user=user)
-        .exclude(status=Member.Status.REJECTED)
-        .order_by("pk")
-        .values_list("pk", "cooperative__public_id", "cooperative__version")
-    )
-    return [MembershipVersion(*row) for row in rows]
+    return [MembershipVersion(*row) for row in _VERSIONS(user.pk)]
+
+
+# Compiled once per process: every signed-in visit to the dashboard reads it.
+_VERSIONS: PreparedQuery[tuple[int, uuid.UUID, int]] = PreparedQuery(
+    lambda user_id: Member.objects.filter(user_id=user_id)
+    .exclude(status=Member.Status.REJECTED)
+    .order_by("pk")
+    .values_list("pk", "cooperative__public_id", "cooperative__version"),
+    int,
+)
 
 
 def get_cooperative(slug: str) -> Cooperative:
@@ -114,17 +119,24 @@ def get_cooperative(slug: str) -> Cooperative:
     return coop
 
 
+# Compiled once per process: most pages of a cooperative start with it
+# (taawun.prepared). At most one row, as there is one membership each.
+_MEMBERSHIP: PreparedQuery[Member] = PreparedQuery(
+    lambda slug, user_id: Member.objects.select_related("cooperative").filter(
+        cooperative__slug=slug, user_id=user_id
+    )[:1],
+    str,
+    int,
+)
+
+
 def cooperative_as(slug: str, user: Any) -> tuple[Cooperative, Member | None]:
     """The cooperative and the signed-in person's membership of it: one query
     when they have one, as on most pages a member opens."""
     if user is not None and user.is_authenticated:
-        member = (
-            Member.objects.select_related("cooperative")
-            .filter(cooperative__slug=slug, user=user)
-            .first()
-        )
-        if member is not None:
-            return member.cooperative, member
+        found = _MEMBERSHIP(slug, user.pk)
+        if found:
+            return found[0].cooperative, found[0]
     return get_cooperative(slug), None
 
 
