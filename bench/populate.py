@@ -16,6 +16,13 @@ benchmark is about. It prints, as JSON, what the benchmark needs to sign in.
 `queries` renders each benchmarked page once in-process (Django's test
 client, signed in as the founder) and prints how many SQL queries each
 takes: the first thing to look at when a page is slow.
+
+`lookups` times, in-process, the look-ups that nearly every page of a
+cooperative makes, each as the plain ORM queryset and as the query compiled
+once (taawun.prepared) that the platform uses, side by side in turns, after
+checking that both give the same answer:
+
+    python -m bench.populate lookups --slug bench-coop --email founder@...
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 SLUG = "bench-coop"
@@ -137,6 +144,116 @@ def count_queries(email: str, paths: Sequence[str]) -> dict[str, int]:
     return counts
 
 
+def lookups(email: str, slug: str, *, rounds: int = 7, calls: int = 400) -> list[dict[str, Any]]:
+    """Microseconds per call of each look-up, ORM and compiled once, and
+    SQL alone (the same statement through a cursor): medians over rounds."""
+    _setup()
+    import statistics
+
+    from django.db import connection
+
+    from taawun.accounts.models import User
+    from taawun.membership import queries, rules
+    from taawun.membership.models import Cooperative, Member
+
+    user = User.objects.get(email=email)
+    coop = Cooperative.objects.get(slug=slug)
+
+    def versions_orm() -> list[Any]:
+        rows = (
+            Member.objects.filter(user=user)
+            .exclude(status=Member.Status.REJECTED)
+            .order_by("pk")
+            .values_list("pk", "cooperative__public_id", "cooperative__version")
+        )
+        return [tuple(row) for row in rows]
+
+    def joined_orm() -> Any:
+        member = (
+            Member.objects.select_related("cooperative")
+            .filter(cooperative__slug=slug, user=user)
+            .first()
+        )
+        return member, member.cooperative if member else None
+
+    # (what, the ORM queryset as the pages asked it before, compiled once)
+    cases: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = [
+        (
+            "The cooperative by its slug",
+            lambda: Cooperative.objects.filter(slug=slug).first(),
+            lambda: queries.get_cooperative(slug),
+        ),
+        (
+            "A person's membership of it",
+            lambda: Member.objects.filter(cooperative=coop, user=user).first(),
+            lambda: rules.membership_of(user, coop),
+        ),
+        (
+            "Both in one join (member directory)",
+            joined_orm,
+            lambda: tuple(reversed(queries.cooperative_as(slug, user))),
+        ),
+        (
+            "A person's membership versions (dashboard)",
+            versions_orm,
+            lambda: [tuple(v) for v in queries.membership_versions(user)],
+        ),
+    ]
+
+    def same(a: Any, b: Any) -> bool:
+        from django.db.models import Model
+
+        if isinstance(a, Model) or isinstance(b, Model):
+            fields = [f.attname for f in type(a)._meta.concrete_fields]
+            return type(a) is type(b) and all(getattr(a, f) == getattr(b, f) for f in fields)
+        if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        return bool(a == b)
+
+    def sql_of(run: Callable[[], Any]) -> str:
+        """The one statement ``run`` sends, its values written in."""
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            run()
+        (query,) = captured.captured_queries
+        return str(query["sql"])
+
+    def timed(run: Callable[[], Any]) -> float:
+        started = time.perf_counter()
+        for _ in range(calls):
+            run()
+        return (time.perf_counter() - started) / calls * 1e6
+
+    found = []
+    for what, orm, prepared in cases:
+        if not same(orm(), prepared()):
+            raise SystemExit(f"{what}: the compiled query's answer differs from the ORM's")
+        sql = sql_of(prepared)
+
+        def raw(sql: str = sql) -> Any:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return cursor.fetchall()
+
+        for run in (orm, prepared, raw):  # warm up
+            timed(run)
+        times: dict[str, list[float]] = {"orm": [], "prepared": [], "sql": []}
+        for _ in range(rounds):
+            times["orm"].append(timed(orm))
+            times["prepared"].append(timed(prepared))
+            times["sql"].append(timed(raw))
+        ratios = [o / p for o, p in zip(times["orm"], times["prepared"], strict=True)]
+        found.append(
+            {
+                "lookup": what,
+                **{k: round(statistics.median(v), 1) for k, v in times.items()},
+                "ratio": round(statistics.median(ratios), 2),
+            }
+        )
+    return found
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.populate")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -145,11 +262,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = sub.add_parser("queries")
     p.add_argument("--email", default=FOUNDER_EMAIL)
     p.add_argument("paths", nargs="+")
+    p = sub.add_parser("lookups")
+    p.add_argument("--email", default=FOUNDER_EMAIL)
+    p.add_argument("--slug", default=SLUG)
     args = parser.parse_args(argv)
+    result: Any
     if args.command == "fill":
-        result: dict[str, Any] = fill(args.members)
-    else:
+        result = fill(args.members)
+    elif args.command == "queries":
         result = count_queries(args.email, args.paths)
+    else:
+        result = lookups(args.email, args.slug)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 

@@ -82,7 +82,7 @@ class PreparedQuery(Generic[R]):
         if len(args) != len(self.types):
             raise TypeError(f"expected {len(self.types)} arguments, got {len(args)}")
         for value, kind in zip(args, self.types, strict=True):
-            if type(value) is not kind:
+            if not isinstance(value, kind) or isinstance(value, bool):
                 raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
         compiled = self._compiled.get(using) or self._prepare(using)
         params = tuple(

@@ -13,7 +13,8 @@ from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from taawun.membership import queries
+from taawun.errors import NotFound
+from taawun.membership import queries, rules
 from taawun.membership.models import Cooperative, Member
 from taawun.membership.rules import MEMBER_STATUSES
 from taawun.prepared import NotPreparable, PreparedQuery
@@ -144,6 +145,8 @@ def test_arguments_of_the_wrong_kind_are_refused_before_any_query(coop, founder)
     with CaptureQueriesContext(connection) as run:
         with pytest.raises(TypeError, match="expected int, got str"):
             prepared(coop.slug, str(founder.pk))
+        with pytest.raises(TypeError, match="expected int, got bool"):
+            prepared(coop.slug, True)
         with pytest.raises(TypeError, match="expected 2 arguments"):
             prepared(coop.slug)
     assert run.captured_queries == []
@@ -181,3 +184,21 @@ def test_a_flat_or_named_list_of_values_is_refused(coop):
     ):
         with pytest.raises(NotPreparable, match="neither model instances nor tuples"):
             PreparedQuery(build, int)(coop.pk)
+
+
+def test_a_members_powers_are_read_without_asking_for_the_cooperative_again(coop, founder):
+    treasurer = factories.member(coop, factories.person("Rana Aziz"), offices=["treasurer"])
+    stored = Cooperative.objects.get(pk=coop.pk)
+    with CaptureQueriesContext(connection) as run:
+        member = rules.access_officer(treasurer.user, stored, "keep_accounts")
+        powers = rules.powers_of(member)
+    assert len(run.captured_queries) == 1
+    assert member.pk == treasurer.pk and "keep_accounts" in powers
+    assert rules.powers_of(rules.membership_of(founder, stored)) >= powers
+    assert rules.membership_of(factories.person(), stored) is None
+
+
+def test_a_cooperative_is_found_by_its_slug_and_an_unknown_one_is_not(coop):
+    assert queries.get_cooperative(coop.slug).pk == coop.pk
+    with pytest.raises(NotFound, match="no-such-coop"):
+        queries.get_cooperative("no-such-coop")

@@ -104,16 +104,25 @@ def membership_versions(user: Any) -> list[MembershipVersion]:
 
 # Compiled once per process: every signed-in visit to the dashboard reads it.
 _VERSIONS: PreparedQuery[tuple[int, uuid.UUID, int]] = PreparedQuery(
-    lambda user_id: Member.objects.filter(user_id=user_id)
-    .exclude(status=Member.Status.REJECTED)
-    .order_by("pk")
-    .values_list("pk", "cooperative__public_id", "cooperative__version"),
+    lambda user_id: (
+        Member.objects.filter(user_id=user_id)
+        .exclude(status=Member.Status.REJECTED)
+        .order_by("pk")
+        .values_list("pk", "cooperative__public_id", "cooperative__version")
+    ),
     int,
 )
 
 
+# Compiled once per process: most pages of a cooperative start with it.
+_COOPERATIVE: PreparedQuery[Cooperative] = PreparedQuery(
+    lambda slug: Cooperative.objects.filter(slug=slug)[:1], str
+)
+
+
 def get_cooperative(slug: str) -> Cooperative:
-    coop = Cooperative.objects.filter(slug=slug).first()
+    found = _COOPERATIVE(slug)
+    coop = found[0] if found else None
     if coop is None:
         raise NotFound(_("There is no cooperative called “%(slug)s”.") % {"slug": slug[:60]})
     return coop

@@ -15,15 +15,31 @@ from django.utils.translation import gettext as _
 from taawun.errors import NotSignedIn, PermissionDenied
 from taawun.membership.bylaws import power_labels
 from taawun.membership.models import Cooperative, Member
+from taawun.prepared import PreparedQuery
 
 # Statuses in which a person is a member and sees the cooperative's own pages.
 MEMBER_STATUSES = (Member.Status.PROBATION, Member.Status.ACTIVE, Member.Status.SUSPENDED)
 
 
+# Compiled once per process (taawun.prepared): nearly every page of a
+# cooperative asks it. At most one row, as there is one membership each.
+_MEMBERSHIP: PreparedQuery[Member] = PreparedQuery(
+    lambda coop_id, user_id: Member.objects.filter(cooperative_id=coop_id, user_id=user_id)[:1],
+    int,
+    int,
+)
+
+
 def membership_of(user: Any, coop: Cooperative) -> Member | None:
     if user is None or not user.is_authenticated:
         return None
-    return Member.objects.filter(cooperative=coop, user=user).first()
+    found = _MEMBERSHIP(coop.pk, user.pk)
+    if not found:
+        return None
+    # The cooperative is the one asked about, as a related manager would
+    # give it: reading the member's offices from its bylaws asks nothing more.
+    found[0].cooperative = coop
+    return found[0]
 
 
 def is_member(member: Member | None) -> bool:
