@@ -44,6 +44,15 @@ UNSEEN_FOCUS = """() => {
 }"""
 
 
+# An element with ``autofocus`` (an error summary) has the focus, or there is
+# none. The browser moves the focus there when it next renders the page,
+# which can come after the load event that ends a navigation.
+AUTOFOCUS_TAKEN = """() => {
+    const wanted = document.querySelector('[autofocus]');
+    return !wanted || document.activeElement === wanted;
+}"""
+
+
 def assert_focus_visible(page: Page) -> None:
     unseen = page.evaluate(UNSEEN_FOCUS)
     assert not unseen, f"the focus on {page.evaluate(DESCRIBE_FOCUS)} is not visible: {unseen}"
@@ -67,8 +76,11 @@ def tab_to(page: Page, selector: str, text: str = "", *, backwards: bool = False
 
 
 def press_enter_and_wait(page: Page) -> None:
+    """Press Enter, wait for the page it leads to, and for the focus to land
+    where the page puts it, as a person waits before pressing Tab again."""
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    page.wait_for_function(AUTOFOCUS_TAKEN)
 
 
 def type_into(page: Page, name: str, text: str) -> None:
