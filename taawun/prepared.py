@@ -4,20 +4,21 @@ Turning a queryset into SQL costs Django far more than the database takes
 to answer a short query: for the look-up that the member directory starts
 with (the cooperative and the signed-in person's membership of it, one
 indexed join) the ORM took 0.87 ms where sending the same SQL through a
-cursor and reading the row took 0.18 ms on PostgreSQL (0.53 and 0.02 ms
-on SQLite; docs/benchmarks.md). A :class:`PreparedQuery` builds its queryset once per
-database connection alias with a marker in place of each argument, keeps the
-SQL, and on each call runs that SQL with the real values and builds the
-model instances as the queryset would have (the same converters, the same
-``select_related`` objects).
+cursor and reading the row took 0.18 ms on PostgreSQL (0.53 and 0.02 ms on
+SQLite; docs/benchmarks.md). A :class:`PreparedQuery` builds its queryset
+once per database connection alias with a marker in place of each
+argument, keeps the SQL, and on each call runs that SQL with the real
+values and builds the model instances as the queryset would have (the same
+converters, the same ``select_related`` objects).
 
 It takes only what it can prove it runs faithfully: a queryset of model
-instances (``select_related`` allowed) or of plain ``values_list()`` tuples,
-with no annotations, ``prefetch_related`` or deferred fields, in which every
-argument reaches the SQL unchanged as one parameter. A lookup that transforms its value
-(``icontains`` wraps it in ``%``) or a value the ORM folds into the SQL text
-is refused when the query is first prepared, with the reason, so a mistake
-shows in the first test that runs the query, not as a wrong answer.
+instances (``select_related`` allowed) or of plain ``values_list()``
+tuples, with no annotations, ``prefetch_related`` or deferred fields, in
+which every argument reaches the SQL unchanged as one parameter. A lookup
+that transforms its value (``icontains`` wraps it in ``%``) or a value the
+ORM folds into the SQL text is refused when the query is first prepared,
+with the reason, so a mistake shows in the first test that runs the query,
+not as a wrong answer.
 """
 
 from __future__ import annotations

@@ -96,12 +96,6 @@ class MembershipVersion(NamedTuple):
     coop_version: int
 
 
-def membership_versions(user: Any) -> list[MembershipVersion]:
-    """A person's memberships as the cache sees them: enough to tell whether
-    anything they would be shown has changed, in one narrow query."""
-    return [MembershipVersion(*row) for row in _VERSIONS(user.pk)]
-
-
 # Compiled once per process: every signed-in visit to the dashboard reads it.
 _VERSIONS: PreparedQuery[tuple[int, uuid.UUID, int]] = PreparedQuery(
     lambda user_id: (
@@ -114,6 +108,12 @@ _VERSIONS: PreparedQuery[tuple[int, uuid.UUID, int]] = PreparedQuery(
 )
 
 
+def membership_versions(user: Any) -> list[MembershipVersion]:
+    """A person's memberships as the cache sees them: enough to tell whether
+    anything they would be shown has changed, in one narrow query."""
+    return [MembershipVersion(*row) for row in _VERSIONS(user.pk)]
+
+
 # Compiled once per process: most pages of a cooperative start with it.
 _COOPERATIVE: PreparedQuery[Cooperative] = PreparedQuery(
     lambda slug: Cooperative.objects.filter(slug=slug)[:1], str
@@ -122,10 +122,9 @@ _COOPERATIVE: PreparedQuery[Cooperative] = PreparedQuery(
 
 def get_cooperative(slug: str) -> Cooperative:
     found = _COOPERATIVE(slug)
-    coop = found[0] if found else None
-    if coop is None:
+    if not found:
         raise NotFound(_("There is no cooperative called “%(slug)s”.") % {"slug": slug[:60]})
-    return coop
+    return found[0]
 
 
 # Compiled once per process: most pages of a cooperative start with it
