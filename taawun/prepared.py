@@ -54,10 +54,13 @@ class _Compiled:
     # For each SQL parameter: the index of the argument it takes, or None
     # when it is a constant of the query.
     slots: tuple[int | None, ...]
+    # Applies the converters. The connection it holds is the preparing
+    # thread's; converters only read from it what every thread of the
+    # process shares (the database's time zone, its features).
     compiler: Any
     converters: dict[int, Any]
-    tuples: bool  # values_list(): the converted rows are the answer
-    fields: tuple[str, ...]
+    model: Any  # None for values_list(): the converted rows are the answer
+    fields: tuple[str, ...]  # the model's columns, row[start:end]
     start: int
     end: int
     populators: tuple[Any, ...]  # select_related objects, built from each row
@@ -108,12 +111,11 @@ class PreparedQuery(Generic[R]):
             slots = _slots(tuple(params), markers)
             select, klass_info = compiler.select, compiler.klass_info
             converters = compiler.get_converters([column for column, _, _ in select])
-            tuples = queryset._iterable_class is ValuesListIterable
-            if tuples:
-                fields: tuple[str, ...] = ()
-                start = end = 0
-                populators: tuple[Any, ...] = ()
-            else:
+            model = None if queryset._iterable_class is ValuesListIterable else queryset.model
+            fields: tuple[str, ...] = ()
+            start = end = 0
+            populators: tuple[Any, ...] = ()
+            if model is not None:
                 start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
                 fields = tuple(column.target.attname for column, _, _ in select[start:end])
                 # django-stubs describe Django 6, which adds an argument.
@@ -125,7 +127,7 @@ class PreparedQuery(Generic[R]):
                 slots=slots,
                 compiler=compiler,
                 converters=converters,
-                tuples=tuples,
+                model=model,
                 fields=fields,
                 start=start,
                 end=end,
@@ -135,15 +137,15 @@ class PreparedQuery(Generic[R]):
             return compiled
 
     def _instances(self, compiled: _Compiled, rows: list[Any], using: str) -> list[Any]:
-        compiler = compiled.compiler
         if compiled.converters:
-            rows = list(compiler.apply_converters(rows, compiled.converters))
-        if compiled.tuples:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        if compiled.model is None:
             return [tuple(row) for row in rows]
-        model = compiler.klass_info["model"]
         found = []
         for row in rows:
-            instance = model.from_db(using, compiled.fields, row[compiled.start : compiled.end])
+            instance = compiled.model.from_db(
+                using, compiled.fields, row[compiled.start : compiled.end]
+            )
             for populator in compiled.populators:
                 populator.populate(row, instance)
             found.append(instance)
